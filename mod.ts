@@ -1,0 +1,7 @@
+// Copyright 2026 the iox authors. MIT license.
+/**
+ * iox brings proven C/C++ concurrency designs to Deno and Bun.
+ *
+ * @module
+ */
+export * from "./src/errors.ts";
