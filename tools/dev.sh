@@ -54,7 +54,7 @@ case "${1:-ok}" in
   ok)
     step deno fmt --check
     step deno lint
-    step deno check mod.ts src tests bench examples tools
+    step deno check
     mapfile -t entries < <(entry_points)
     step deno doc --lint "${entries[@]}"
     test_deno
