@@ -6,7 +6,7 @@
 # binaries in node_modules/.bin and then tries to run them as JavaScript.
 # Here they are found on PATH like in any shell.
 #
-# Usage: tools/dev.sh ok|test|test:deno|test:bun|bench|bench:report
+# Usage: tools/dev.sh ok|test|test:deno|test:bun|bench|bench:bun|bench:report
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -68,9 +68,10 @@ case "${1:-ok}" in
   test:deno) test_deno ;;
   test:bun) test_bun ;;
   bench) step deno bench -A bench/ ;;
+  bench:bun) step bun tools/bench_bun.ts ;;
   bench:report) step deno run -A tools/bench_report.ts ;;
   *)
-    echo "usage: tools/dev.sh ok|test|test:deno|test:bun|bench|bench:report" >&2
+    echo "usage: tools/dev.sh ok|test|test:deno|test:bun|bench|bench:bun|bench:report" >&2
     exit 2
     ;;
 esac

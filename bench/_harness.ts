@@ -1,0 +1,37 @@
+// Copyright 2026 the iox authors. MIT license.
+// One way to declare a benchmark on both runtimes. Under Deno `bench` is
+// `Deno.bench`; under Bun (which has no bench runner of its own with groups
+// and baselines) it records the definition for tools/bench_bun.ts, which
+// measures it and prints the same JSON shape as `deno bench --json`.
+// A global `Deno` is deliberately not faked under Bun: the peers detect the
+// runtime by looking for it.
+
+/** What a benchmark is: the object form of `Deno.bench`. */
+export interface BenchDefinition {
+  /** Shown in reports. */
+  name: string;
+  /** Benchmarks of one group are compared with each other. */
+  group?: string;
+  /** The group's reference: the others are reported as ratios of it. */
+  baseline?: boolean;
+  /** The measured work; `b.start()`/`b.end()` narrow what is timed. */
+  fn: (b: BenchContext) => void | Promise<void>;
+}
+
+/** The part of `Deno.BenchContext` that both runners provide. */
+export interface BenchContext {
+  /** Starts the timed section. */
+  start(): void;
+  /** Ends the timed section. */
+  end(): void;
+}
+
+/** Benchmarks declared so far under Bun, in declaration order. */
+export const declared: BenchDefinition[] = [];
+
+/** Declares a benchmark on whichever runtime is running. */
+export function bench(definition: BenchDefinition): void {
+  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+  if (deno?.bench) deno.bench(definition);
+  else declared.push(definition);
+}
