@@ -170,13 +170,12 @@ class Watch implements IOWatch {
 
   #schedule(): void {
     const observation = this.#observation;
-    if (observation === null || this.#timer !== undefined || this.#running) {
-      return;
-    }
+    if (observation === null) return;
     if (observation.closed) {
       this.remove();
       return;
     }
+    if (this.#timer !== undefined || this.#running) return;
     if ((observation.conditions & this.#condition) !== 0) {
       this.#timer = setTimeout(() => this.#dispatch(), 0);
     } else if (this.#condition & READ_SIDE) {
