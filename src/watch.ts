@@ -251,6 +251,7 @@ class Watch implements IOWatch {
  *     resolve();
  *     return false;
  *   }
+ *   return true;
  * });
  * await promise;
  * assert.equal(text, "hello");
