@@ -8,3 +8,12 @@ export type RuntimeName = "deno" | "bun";
 
 /** The runtime this module was loaded in, detected once. */
 export const runtimeName: RuntimeName = "Bun" in globalThis ? "bun" : "deno";
+
+/** The current working directory of the process. */
+export function cwd(): string {
+  const g = globalThis as unknown as {
+    Deno?: { cwd(): string };
+    process?: { cwd(): string };
+  };
+  return g.Deno ? g.Deno.cwd() : g.process!.cwd();
+}
