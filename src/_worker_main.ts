@@ -39,6 +39,8 @@ let next = 0;
 let draining = false;
 let results: unknown[] = [RESULTS];
 let lastFlush = 0;
+// Set once this worker told the pool it is ending: it starts no more tasks.
+let ending = false;
 
 function flush(): void {
   lastFlush = performance.now();
@@ -85,6 +87,7 @@ async function drain(): Promise<void> {
     const name = pending[next + 1] as string;
     const args = pending[next + 2] as unknown[];
     next += 3;
+    if (ending) break;
     if (!claims!.claim(seq)) continue;
     let ok = true;
     let value: unknown;
@@ -124,22 +127,24 @@ async function load(href: string): Promise<void> {
   if (!draining) void drain();
 }
 
-interceptExits((how) => {
+function end(message: unknown[]): void {
+  if (ending) return;
+  ending = true;
   flush();
-  post([EXITING, how]);
-});
+  post(message);
+}
+
+interceptExits((how) => end([EXITING, how]));
 
 // An uncaught error or unhandled rejection outside a task ends this worker:
 // the pool hears it from here with the real error, then terminates us.
 scope.addEventListener("error", (event) => {
   event.preventDefault();
-  flush();
-  post([CRASHED, sendError(event.error)]);
+  end([CRASHED, sendError(event.error)]);
 });
 scope.addEventListener("unhandledrejection", (event) => {
   event.preventDefault();
-  flush();
-  post([CRASHED, sendError(event.reason)]);
+  end([CRASHED, sendError(event.reason)]);
 });
 
 scope.addEventListener("message", (event) => {

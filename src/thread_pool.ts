@@ -205,12 +205,15 @@ function show(value: unknown): string {
   return String(value);
 }
 
-function fileUrl(path: string): string {
-  const windows = /^[a-zA-Z]:[\\/]/.test(path);
-  const parts = path.replaceAll("\\", "/").split("/").map((part, i) =>
-    windows && i === 0 ? part : encodeURIComponent(part)
-  );
-  return (windows ? "file:///" : "file://") + parts.join("/");
+function encodePath(path: string): string {
+  return path.replaceAll("\\", "/").split("/").map((part) =>
+    /^[a-zA-Z]:$/.test(part) ? part : encodeURIComponent(part)
+  ).join("/");
+}
+
+function fileUrl(absolutePath: string): string {
+  const windows = /^[a-zA-Z]:[\\/]/.test(absolutePath);
+  return (windows ? "file:///" : "file://") + encodePath(absolutePath);
 }
 
 function resolveModule(module: unknown): URL {
@@ -231,7 +234,7 @@ function resolveModule(module: unknown): URL {
     }
   }
   if (isAbsolute) return new URL(fileUrl(module));
-  return new URL(fileUrl(module), fileUrl(cwd()) + "/");
+  return new URL(encodePath(module), fileUrl(cwd()) + "/");
 }
 
 function checkMs(
