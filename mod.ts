@@ -6,3 +6,4 @@
  */
 export * from "./src/errors.ts";
 export * from "./src/listener.ts";
+export * from "./src/thread_pool.ts";

@@ -53,3 +53,12 @@ export async function resolveHost(hostname: string): Promise<string[]> {
   const found = await lookup(hostname, { all: true, verbatim: true });
   return [...new Set(found.map((entry) => entry.address))];
 }
+
+/** The current working directory of the process. */
+export function cwd(): string {
+  const g = globalThis as unknown as {
+    Deno?: { cwd(): string };
+    process?: { cwd(): string };
+  };
+  return g.Deno ? g.Deno.cwd() : g.process!.cwd();
+}
