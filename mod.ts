@@ -5,3 +5,4 @@
  * @module
  */
 export * from "./src/errors.ts";
+export * from "./src/executor.ts";
