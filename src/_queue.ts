@@ -1,5 +1,6 @@
 // Copyright 2026 the iox authors. MIT license.
-// The FIFO behind Executor and Strand.
+// The FIFO behind Strand. Executor keeps the same two arrays in its own
+// fields (one call level less on its hot path, see executor.ts).
 //
 // Two arrays: items are pushed on `#back` and taken from `#front` by index;
 // when `#front` is used up the arrays swap, the used one emptied for reuse.

@@ -20,20 +20,18 @@ export function formatValue(value: unknown): string {
 }
 
 /**
- * Throws a `TypeError` unless `value` is a function.
+ * The error for an argument that should be a function. Callers test
+ * `typeof value !== "function"` inline and call this only to throw: a shared
+ * assert function was measured not to be inlined into `post`, costing ~40%
+ * of its time on Deno.
  *
- * @param value The argument to check.
  * @param what The start of the message, e.g. "Cannot post handler as it".
+ * @param value The argument.
  */
-export function assertFunction(
-  value: unknown,
-  what: string,
-): asserts value is (...args: never[]) => unknown {
-  if (typeof value !== "function") {
-    throw new TypeError(
-      `${what} must be a function: current value is ${formatValue(value)}`,
-    );
-  }
+export function notAFunction(what: string, value: unknown): TypeError {
+  return new TypeError(
+    `${what} must be a function: current value is ${formatValue(value)}`,
+  );
 }
 
 /**

@@ -23,7 +23,7 @@
 import type { Executor } from "./executor.ts";
 import { Queue } from "./_queue.ts";
 import { internals } from "./_executor_internals.ts";
-import { assertFunction, formatValue, isThenable } from "./_validate.ts";
+import { formatValue, isThenable, notAFunction } from "./_validate.ts";
 
 /**
  * Runs handlers on an {@linkcode Executor} one at a time, in order, never
@@ -134,7 +134,9 @@ export class Strand {
    * @throws {TypeError} If `handler` is not a function; nothing is queued.
    */
   post(handler: () => unknown): void {
-    assertFunction(handler, "Cannot post handler to strand as it");
+    if (typeof handler !== "function") {
+      throw notAFunction("Cannot post handler to strand as it", handler);
+    }
     this.#queue.push(handler);
     if (!this.#scheduled) {
       this.#scheduled = true;
@@ -167,7 +169,9 @@ export class Strand {
    * @throws {TypeError} If `handler` is not a function.
    */
   dispatch(handler: () => unknown): void {
-    assertFunction(handler, "Cannot dispatch handler to strand as it");
+    if (typeof handler !== "function") {
+      throw notAFunction("Cannot dispatch handler to strand as it", handler);
+    }
     if (this.#depth > 0) {
       // Already inside this strand's handler (so inside the executor's):
       // run inline, and hold the strand for its async part too.
@@ -209,7 +213,9 @@ export class Strand {
    * @throws {TypeError} If `handler` is not a function; nothing is queued.
    */
   defer(handler: () => unknown): void {
-    assertFunction(handler, "Cannot defer handler to strand as it");
+    if (typeof handler !== "function") {
+      throw notAFunction("Cannot defer handler to strand as it", handler);
+    }
     this.#queue.push(handler);
     if (!this.#scheduled) {
       this.#scheduled = true;

@@ -20,11 +20,7 @@
  */
 import type { Executor } from "./executor.ts";
 import { internals } from "./_executor_internals.ts";
-import {
-  assertFiniteNumber,
-  assertFunction,
-  formatValue,
-} from "./_validate.ts";
+import { assertFiniteNumber, formatValue, notAFunction } from "./_validate.ts";
 
 // setTimeout's largest delay; longer ones fire at once. Longer expiries are
 // reached in several steps.
@@ -190,7 +186,9 @@ export class SteadyTimer {
    * @throws {TypeError} If `handler` is not a function; no wait starts.
    */
   asyncWait(handler: (error?: Error) => unknown): void {
-    assertFunction(handler, "Cannot wait on timer as 'handler'");
+    if (typeof handler !== "function") {
+      throw notAFunction("Cannot wait on timer as 'handler'", handler);
+    }
     const executor = this.#executor;
     if (performance.now() >= this.#expiry) {
       executor.post(() => handler());
