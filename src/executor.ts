@@ -77,6 +77,11 @@ const SLICE_MS = 1;
 // slow ones still get a reading per handler, so slices (and runFor/runUntil
 // deadlines) overshoot by at most about a quarter slice plus one handler.
 const MAX_CLOCK_INTERVAL = 4096;
+// Bits of Executor.#flags. The drain loop tests the whole word once per
+// handler, so that stop, defer and a nested drain cost it one check.
+const STOPPED = 1; // stop() was called, or a run ran out of work
+const DEFERRED = 2; // the running handler deferred handlers
+const REENTERED = 4; // a handler ran a nested poll or run of this executor
 // setTimeout's largest delay; longer ones fire at once.
 const MAX_TIMEOUT_MS = 0x7fffffff;
 
@@ -133,9 +138,9 @@ export class Executor {
   #index = 0;
   #back: (() => unknown)[] = [];
   #clockInterval = 16;
+  #flags = 0;
   // Outstanding work other than queued handlers.
   #work = 0;
-  #stopped = false;
   // How many of this executor's handlers are on the call stack.
   #depth = 0;
   // Handlers deferred from inside a handler, appended when it returns.
@@ -191,7 +196,7 @@ export class Executor {
    * @returns True while stopped.
    */
   get stopped(): boolean {
-    return this.#stopped;
+    return (this.#flags & STOPPED) !== 0;
   }
 
   /**
@@ -313,6 +318,7 @@ export class Executor {
     }
     if (this.#depth > 0) {
       this.#deferred.push(handler);
+      this.#flags |= DEFERRED;
     } else {
       this.#back.push(handler);
       if (this.#resolveWake !== undefined) this.#notify();
@@ -570,7 +576,7 @@ export class Executor {
    * ```
    */
   stop(): void {
-    this.#stopped = true;
+    this.#flags |= STOPPED;
     this.#notify();
   }
 
@@ -592,18 +598,20 @@ export class Executor {
    * ```
    */
   restart(): void {
-    this.#stopped = false;
+    this.#flags &= ~STOPPED;
   }
 
   // The common loop of run, runOne, runFor and runUntil.
   async #run(max: number, deadline: number): Promise<number> {
     let count = 0;
-    while (!this.#stopped && count < max) {
+    while (count < max && (this.#flags & STOPPED) === 0) {
       if (this.#queued() !== 0) {
         const now = performance.now();
         if (now >= deadline) break;
         count += this.#drain(max - count, Math.min(now + SLICE_MS, deadline));
-        if (count < max && this.#queued() !== 0 && !this.#stopped) {
+        if (
+          count < max && this.#queued() !== 0 && (this.#flags & STOPPED) === 0
+        ) {
           // The slice is over: let timers and I/O run (asio's reactor turn).
           await yieldToEventLoop();
         }
@@ -619,27 +627,33 @@ export class Executor {
   }
 
   #poll(max: number): number {
-    if (this.#stopped) return 0;
+    if ((this.#flags & STOPPED) !== 0) return 0;
     const count = this.#drain(max, Infinity);
     this.#stopIfOutOfWork();
     return count;
   }
 
   // Runs up to `max` queued handlers, returning early when the queue is
-  // empty, the executor stops, or the clock reaches `until`. The hot path:
-  // no allocation, one call per handler. A throw leaves through `finally`,
-  // which restores the state; the thrower was already taken off the queue
-  // and the rest stay queued.
+  // empty, the executor stops, or the clock reaches `until`. The hot path,
+  // shaped by measurement: handlers run in chunks (up to the end of #front,
+  // the next clock reading or `max`) by an inner loop that only takes the
+  // handler, clears its slot, records the position and tests #flags; no
+  // allocation. A throw leaves through `finally`, which restores the state;
+  // the thrower was already taken off the queue and the rest stay queued.
   #drain(max: number, until: number): number {
     const depth = this.#depth;
     let count = 0;
     let interval = this.#clockInterval;
-    let left = interval;
+    let left = interval; // handlers until the next clock reading
     let last = until === Infinity ? 0 : performance.now();
+    // A nested drain (a handler polling its own executor) keeps its own
+    // deferred list, so the outer handler's stay held until it returns.
+    const outerDeferred = depth > 0 ? this.#deferred : undefined;
+    if (outerDeferred !== undefined) this.#deferred = [];
     // Set once for the whole loop: between two handlers nothing else runs.
     this.#depth = depth + 1;
     try {
-      while (count < max && !this.#stopped) {
+      while (count < max && (this.#flags & STOPPED) === 0) {
         let front = this.#front;
         let index = this.#index;
         if (index === front.length) {
@@ -651,31 +665,51 @@ export class Executor {
           this.#front = front = back;
           index = 0;
         }
-        const handler = front[index]!;
-        // Clear the slot so the queue does not keep a handler alive.
-        front[index] = undefined;
-        this.#index = index + 1;
-        const result = handler();
-        count++;
-        if (result !== undefined) this.#adopt(result);
-        if (this.#deferred.length !== 0) this.#flushDeferred();
-        if (--left === 0 && until !== Infinity) {
-          const now = performance.now();
-          if (now >= until) break;
-          const elapsed = now - last;
-          last = now;
-          if (elapsed < SLICE_MS / 16) {
-            if (interval < MAX_CLOCK_INTERVAL) interval *= 2;
-          } else if (elapsed > SLICE_MS / 4 && interval > 1) {
-            interval /= 2;
+        const start = index;
+        const limit = Math.min(front.length, index + left, index + max - count);
+        this.#flags &= ~REENTERED;
+        while (index < limit) {
+          const handler = front[index]!;
+          // Clear the slot so the queue does not keep a handler alive.
+          front[index] = undefined;
+          this.#index = ++index;
+          count++;
+          const result = handler();
+          if (result !== undefined) this.#adopt(result);
+          if (this.#flags !== 0) {
+            if (this.#deferred.length !== 0) this.#flushDeferred();
+            this.#flags &= ~DEFERRED;
+            // Stopped, or a nested drain moved the queue: re-read it.
+            if (this.#flags !== 0) break;
           }
+        }
+        left -= index - start;
+        if (left <= 0) {
           left = interval;
+          if (until !== Infinity) {
+            const now = performance.now();
+            if (now >= until) break;
+            const elapsed = now - last;
+            last = now;
+            if (elapsed < SLICE_MS / 16) {
+              if (interval < MAX_CLOCK_INTERVAL) interval *= 2;
+            } else if (elapsed > SLICE_MS / 4 && interval > 1) {
+              interval /= 2;
+            }
+            left = interval;
+          }
         }
       }
     } finally {
       this.#clockInterval = interval;
       this.#depth = depth;
       if (this.#deferred.length !== 0) this.#flushDeferred();
+      this.#flags &= ~DEFERRED;
+      if (outerDeferred !== undefined) {
+        this.#deferred = outerDeferred;
+        // Tell the enclosing drain that the queue moved under it.
+        this.#flags |= REENTERED | (outerDeferred.length !== 0 ? DEFERRED : 0);
+      }
     }
     return count;
   }
@@ -722,7 +756,14 @@ export class Executor {
   }
 
   #stopIfOutOfWork(): void {
-    if (this.#work === 0 && this.#queued() === 0) this.#stopped = true;
+    // Inside a handler (a nested poll or run) the executor is not out of
+    // work: that handler is still running and may defer more.
+    if (this.#depth > 0) return;
+    if (this.#work === 0 && this.#queued() === 0) {
+      this.#flags |= STOPPED;
+      // Other runs waiting concurrently must see it too.
+      this.#notify();
+    }
   }
 
   #notify(): void {

@@ -636,6 +636,24 @@ describe("Executor.poll / pollOne", () => {
     assert.deepEqual(log, ["next"]);
   });
 
+  test("a handler may poll its own executor (nested)", () => {
+    const io = new Executor();
+    const log: string[] = [];
+    io.post(() => {
+      log.push("a");
+      io.post(() => log.push("c"));
+      io.defer(() => log.push("d deferred by a"));
+      // Runs every ready handler inside a; a's deferred one stays held.
+      assert.equal(io.poll(), 3);
+      log.push("a end");
+    });
+    io.post(() => log.push("b"));
+    io.post(() => log.push("e"));
+    assert.equal(io.poll(), 2); // a, then what a deferred; nothing twice
+    assert.deepEqual(log, ["a", "b", "e", "c", "a end", "d deferred by a"]);
+    assert.equal(io.stopped, true);
+  });
+
   test("poll returns 0 while stopped", () => {
     const io = new Executor();
     io.post(() => {});
