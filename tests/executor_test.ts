@@ -76,7 +76,7 @@ describe("Executor.post", () => {
     assert.equal(io.stopped, true);
   });
 
-  test("rejects a handler that is not a function, state unchanged", async () => {
+  test("rejects a handler that is not a function, state unchanged", () => {
     const io = new Executor();
     for (const bad of [42, "f", null, undefined, {}]) {
       assert.throws(
