@@ -5,3 +5,6 @@
  * @module
  */
 export * from "./src/errors.ts";
+export * from "./src/executor.ts";
+export * from "./src/thread_pool.ts";
+export * from "./src/listener.ts";

@@ -1,0 +1,232 @@
+// Copyright 2026 the iox authors. MIT license.
+// Executor throughput next to its peers: `deno bench -A bench/executor_bench.ts`.
+// Every variant runs the same shared handler, so the numbers compare queue
+// machinery, not closure allocation.
+import PQueue from "npm:p-queue@10.0.0";
+import { Executor, SteadyTimer, Strand } from "../src/executor.ts";
+
+const N = 10_000;
+let counter = 0;
+const handler = (): void => {
+  counter++;
+};
+
+// Executors live as long as the program in real use: reuse them across
+// iterations (restart() after each run that ran out of work).
+const io = new Executor();
+const strandIo = new Executor();
+const strand = new Strand(strandIo);
+
+Deno.bench({
+  name: "raw array-of-closures drain loop",
+  group: "post+run 10k handlers",
+  baseline: true,
+  fn() {
+    const queue: (() => void)[] = [];
+    for (let i = 0; i < N; i++) queue.push(handler);
+    for (let i = 0; i < queue.length; i++) queue[i]!();
+  },
+});
+
+Deno.bench({
+  name: "Executor",
+  group: "post+run 10k handlers",
+  async fn() {
+    io.restart();
+    for (let i = 0; i < N; i++) io.post(handler);
+    await io.run();
+  },
+});
+
+Deno.bench({
+  name: "Executor poll()",
+  group: "post+run 10k handlers",
+  fn() {
+    io.restart();
+    for (let i = 0; i < N; i++) io.post(handler);
+    io.poll();
+  },
+});
+
+Deno.bench({
+  name: "Strand on an Executor",
+  group: "post+run 10k handlers",
+  async fn() {
+    strandIo.restart();
+    for (let i = 0; i < N; i++) strand.post(handler);
+    await strandIo.run();
+  },
+});
+
+Deno.bench({
+  name: "queueMicrotask",
+  group: "post+run 10k handlers",
+  async fn() {
+    for (let i = 0; i < N - 1; i++) queueMicrotask(handler);
+    await new Promise<void>((resolve) =>
+      queueMicrotask(() => {
+        handler();
+        resolve();
+      })
+    );
+  },
+});
+
+Deno.bench({
+  name: "p-queue (concurrency 1)",
+  group: "post+run 10k handlers",
+  async fn() {
+    const queue = new PQueue({ concurrency: 1 });
+    for (let i = 0; i < N; i++) queue.add(handler);
+    await queue.onIdle();
+  },
+});
+
+// Last in its group: many short-lived executors change the engine's type
+// feedback for the executor code, which slows the benchmarks run after it.
+Deno.bench({
+  name: "Executor, new each iteration",
+  group: "post+run 10k handlers",
+  async fn() {
+    const fresh = new Executor();
+    for (let i = 0; i < N; i++) fresh.post(handler);
+    await fresh.run();
+  },
+});
+
+// dispatch: from inside a handler, 10k handlers run inline (no queueing).
+Deno.bench({
+  name: "direct calls",
+  group: "dispatch 10k from a handler",
+  baseline: true,
+  fn() {
+    for (let i = 0; i < N; i++) handler();
+  },
+});
+
+Deno.bench({
+  name: "Executor dispatch (inline)",
+  group: "dispatch 10k from a handler",
+  async fn() {
+    io.restart();
+    io.post(() => {
+      for (let i = 0; i < N; i++) io.dispatch(handler);
+    });
+    await io.run();
+  },
+});
+
+Deno.bench({
+  name: "Executor post (queued)",
+  group: "dispatch 10k from a handler",
+  async fn() {
+    io.restart();
+    io.post(() => {
+      for (let i = 0; i < N; i++) io.post(handler);
+    });
+    await io.run();
+  },
+});
+
+Deno.bench({
+  name: "Strand dispatch (inline)",
+  group: "dispatch 10k from a handler",
+  async fn() {
+    strandIo.restart();
+    strand.post(() => {
+      for (let i = 0; i < N; i++) strand.dispatch(handler);
+    });
+    await strandIo.run();
+  },
+});
+
+// A nested chain: each handler dispatches the next, 100 deep.
+const DEPTH = 100;
+Deno.bench({
+  name: "recursive calls, 100 deep x 100",
+  group: "dispatch chain",
+  baseline: true,
+  fn() {
+    const step = (depth: number): void => {
+      handler();
+      if (depth > 0) step(depth - 1);
+    };
+    for (let i = 0; i < 100; i++) step(DEPTH);
+  },
+});
+
+Deno.bench({
+  name: "Executor dispatch chain, 100 deep x 100",
+  group: "dispatch chain",
+  async fn() {
+    io.restart();
+    const step = (depth: number): void => {
+      handler();
+      if (depth > 0) io.dispatch(() => step(depth - 1));
+    };
+    for (let i = 0; i < 100; i++) io.post(() => step(DEPTH));
+    await io.run();
+  },
+});
+
+Deno.bench({
+  name: "Executor post chain, 100 long x 100",
+  group: "dispatch chain",
+  async fn() {
+    io.restart();
+    const step = (depth: number): void => {
+      handler();
+      if (depth > 0) io.post(() => step(depth - 1));
+    };
+    for (let i = 0; i < 100; i++) io.post(() => step(DEPTH));
+    await io.run();
+  },
+});
+
+// 10k timers of 1 ms: the runtime's timers set the floor.
+Deno.bench({
+  name: "setTimeout x10k",
+  group: "10k timers",
+  baseline: true,
+  async fn() {
+    let left = N;
+    await new Promise<void>((resolve) => {
+      for (let i = 0; i < N; i++) {
+        setTimeout(() => {
+          if (--left === 0) resolve();
+        }, 1);
+      }
+    });
+  },
+});
+
+Deno.bench({
+  name: "SteadyTimer x10k, asyncWait + run()",
+  group: "10k timers",
+  async fn() {
+    io.restart();
+    for (let i = 0; i < N; i++) new SteadyTimer(io, 1).asyncWait(handler);
+    await io.run();
+  },
+});
+
+Deno.bench({
+  name: "SteadyTimer x10k, wait()",
+  group: "10k timers",
+  async fn() {
+    const waits: Promise<void>[] = [];
+    for (let i = 0; i < N; i++) waits.push(new SteadyTimer(io, 1).wait());
+    await Promise.all(waits);
+  },
+});
+
+Deno.bench({
+  name: "one SteadyTimer, 10k asyncWaits + run()",
+  group: "10k timers",
+  async fn() {
+    io.restart();
+    const timer = new SteadyTimer(io, 1);
+    for (let i = 0; i < N; i++) timer.asyncWait(handler);
+    await io.run();
+  },
+});

@@ -1,0 +1,311 @@
+// Copyright 2026 the iox authors. MIT license.
+// Bun's sockets: Bun.listen's callbacks turned into a pull-based transport
+// with real backpressure. Reading pauses the socket once 64 KiB wait unread
+// and resumes it when they are taken; a write that the kernel takes only in
+// part keeps the rest and finishes it on "drain".
+//
+// The interfaces below describe just the Bun APIs used here, mirroring
+// bun-types 1.4.5 (Bun.listen, Socket, SocketHandler, TCPSocketListener,
+// UnixSocketListener), so that type checking and publishing do not need
+// bun-types.
+
+import type { Addr, ConnectionTransport } from "../connection.ts";
+import type { BindAddr, NetRuntime, RawListener } from "./mod.ts";
+
+interface BunSocket {
+  data: unknown;
+  write(data: Uint8Array): number;
+  end(): void;
+  shutdown(halfClose?: boolean): void;
+  pause(): void;
+  resume(): void;
+  readonly localAddress?: string;
+  readonly localPort?: number;
+  readonly remoteAddress?: string;
+  readonly remotePort?: number;
+}
+
+interface BunSocketHandler {
+  binaryType: "uint8array";
+  open(socket: BunSocket): void;
+  data(socket: BunSocket, data: Uint8Array): void;
+  drain(socket: BunSocket): void;
+  end(socket: BunSocket): void;
+  close(socket: BunSocket, error?: Error): void;
+  error(socket: BunSocket, error: Error): void;
+}
+
+interface BunSocketListener {
+  stop(closeActiveConnections?: boolean): void;
+  reload(options: { socket: BunSocketHandler }): void;
+  readonly port?: number;
+  readonly hostname?: string;
+  readonly unix?: string;
+}
+
+type BunListenOptions =
+  & { allowHalfOpen: boolean; socket: BunSocketHandler }
+  & ({ hostname: string; port: number } | { unix: string });
+
+interface BunApi {
+  listen(options: BunListenOptions): BunSocketListener;
+}
+
+function bun(): BunApi {
+  return (globalThis as unknown as { Bun: BunApi }).Bun;
+}
+
+// Past this many unread bytes the socket is paused.
+const HIGH_WATER = 64 * 1024;
+
+interface Settle<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+function closedError(): Error {
+  return new Error("Cannot write to the connection as it is closed");
+}
+
+class BunTransport implements ConnectionTransport {
+  readonly localAddr: Addr;
+  readonly remoteAddr: Addr;
+  #socket: BunSocket;
+  #chunks: Uint8Array[] = [];
+  #queued = 0;
+  #paused = false;
+  #reader: Settle<Uint8Array | null> | null = null;
+  #eof = false;
+  #failure: { error: unknown } | null = null;
+  #gone = false;
+  #closed = false;
+  #unwritten: Uint8Array | null = null;
+  #writer: Settle<void> | null = null;
+
+  constructor(socket: BunSocket, localAddr: Addr, remoteAddr: Addr) {
+    this.#socket = socket;
+    this.localAddr = localAddr;
+    this.remoteAddr = remoteAddr;
+  }
+
+  read(): Promise<Uint8Array | null> {
+    const chunk = this.#chunks.shift();
+    if (chunk !== undefined) {
+      this.#queued -= chunk.length;
+      if (this.#paused && this.#queued < HIGH_WATER && !this.#gone) {
+        this.#paused = false;
+        this.#socket.resume();
+      }
+      return Promise.resolve(chunk);
+    }
+    if (this.#closed || this.#eof) return Promise.resolve(null);
+    if (this.#failure) return Promise.reject(this.#failure.error);
+    return new Promise((resolve, reject) => {
+      this.#reader = { resolve, reject };
+    });
+  }
+
+  write(chunk: Uint8Array): Promise<void> {
+    if (this.#closed || this.#gone) return Promise.reject(closedError());
+    const written = this.#socket.write(chunk);
+    if (written === chunk.length) return Promise.resolve();
+    if (written < 0) return Promise.reject(closedError());
+    this.#unwritten = chunk.subarray(written);
+    return new Promise((resolve, reject) => {
+      this.#writer = { resolve, reject };
+    });
+  }
+
+  closeWrite(): Promise<void> {
+    if (!this.#closed && !this.#gone) this.#socket.shutdown();
+    return Promise.resolve();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#chunks = [];
+    this.#settleReader(null);
+    this.#failWriter(closedError());
+    if (!this.#gone) this.#socket.end();
+  }
+
+  onData(chunk: Uint8Array): void {
+    if (this.#closed) return;
+    const reader = this.#reader;
+    if (reader !== null) {
+      this.#reader = null;
+      reader.resolve(chunk);
+      return;
+    }
+    this.#chunks.push(chunk);
+    this.#queued += chunk.length;
+    if (!this.#paused && this.#queued >= HIGH_WATER) {
+      this.#paused = true;
+      this.#socket.pause();
+    }
+  }
+
+  onDrain(): void {
+    const rest = this.#unwritten;
+    if (rest === null || this.#closed) return;
+    const written = this.#socket.write(rest);
+    if (written < 0) {
+      this.#failWriter(closedError());
+    } else if (written === rest.length) {
+      this.#unwritten = null;
+      const writer = this.#writer;
+      this.#writer = null;
+      writer?.resolve();
+    } else {
+      this.#unwritten = rest.subarray(written);
+    }
+  }
+
+  onEnd(): void {
+    this.#eof = true;
+    if (this.#chunks.length === 0) this.#settleReader(null);
+  }
+
+  onClose(error?: Error): void {
+    this.#gone = true;
+    if (error !== undefined && !this.#closed) {
+      this.#failure = { error };
+      const reader = this.#reader;
+      this.#reader = null;
+      reader?.reject(error);
+    } else {
+      this.onEnd();
+    }
+    this.#failWriter(error ?? closedError());
+  }
+
+  #settleReader(value: null): void {
+    const reader = this.#reader;
+    this.#reader = null;
+    reader?.resolve(value);
+  }
+
+  #failWriter(error: unknown): void {
+    this.#unwritten = null;
+    const writer = this.#writer;
+    this.#writer = null;
+    writer?.reject(error);
+  }
+}
+
+function transportOf(socket: BunSocket): BunTransport | null {
+  // Sockets a listener had before add() took it over carry someone else's data.
+  return socket.data instanceof BunTransport ? socket.data : null;
+}
+
+const UNNAMED: Addr = Object.freeze({ transport: "unix", path: "" });
+
+class BunListener implements RawListener {
+  readonly addr: Addr;
+  #listener: BunSocketListener;
+  #accepted: BunTransport[] = [];
+  #acceptor: Settle<BunTransport | null> | null = null;
+  #closed = false;
+
+  constructor(listen: (handler: BunSocketHandler) => BunSocketListener) {
+    this.#listener = listen({
+      binaryType: "uint8array",
+      open: (socket) => this.#onOpen(socket),
+      data: (socket, data) => transportOf(socket)?.onData(data),
+      drain: (socket) => transportOf(socket)?.onDrain(),
+      end: (socket) => transportOf(socket)?.onEnd(),
+      close: (socket, error) => transportOf(socket)?.onClose(error),
+      error: (socket, error) => transportOf(socket)?.onClose(error),
+    });
+    const { unix, hostname, port } = this.#listener;
+    this.addr = unix !== undefined && unix !== ""
+      ? { transport: "unix", path: unix }
+      : { transport: "tcp", hostname: hostname ?? "", port: port ?? 0 };
+  }
+
+  accept(): Promise<BunTransport | null> {
+    const transport = this.#accepted.shift();
+    if (transport !== undefined) return Promise.resolve(transport);
+    if (this.#closed) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      this.#acceptor = { resolve, reject };
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Connections Bun accepted that nobody took are what a kernel backlog
+    // holds under Deno: they end with the listener. Bun removes the Unix
+    // socket's file on stop().
+    for (const transport of this.#accepted) transport.close();
+    this.#accepted = [];
+    this.#listener.stop(false);
+    const acceptor = this.#acceptor;
+    this.#acceptor = null;
+    acceptor?.resolve(null);
+  }
+
+  #onOpen(socket: BunSocket): void {
+    const unix = this.addr.transport === "unix";
+    const transport = new BunTransport(
+      socket,
+      unix ? this.addr : {
+        transport: "tcp",
+        hostname: socket.localAddress ?? "",
+        port: socket.localPort ?? 0,
+      },
+      unix ? UNNAMED : {
+        transport: "tcp",
+        hostname: socket.remoteAddress ?? "",
+        port: socket.remotePort ?? 0,
+      },
+    );
+    socket.data = transport;
+    if (this.#closed) {
+      transport.close();
+      return;
+    }
+    const acceptor = this.#acceptor;
+    if (acceptor !== null) {
+      this.#acceptor = null;
+      acceptor.resolve(transport);
+    } else {
+      this.#accepted.push(transport);
+    }
+  }
+}
+
+function isBunListener(value: object): value is BunSocketListener {
+  const candidate = value as Partial<BunSocketListener>;
+  return typeof candidate.stop === "function" &&
+    typeof candidate.reload === "function" &&
+    (typeof candidate.port === "number" || typeof candidate.unix === "string");
+}
+
+/** Bun's network layer. */
+export const bunNet: NetRuntime = {
+  listen(addr: BindAddr): RawListener {
+    return new BunListener((socket) =>
+      bun().listen(
+        addr.transport === "unix"
+          ? { unix: addr.path, allowHalfOpen: true, socket }
+          : {
+            hostname: addr.hostname,
+            port: addr.port,
+            allowHalfOpen: true,
+            socket,
+          },
+      )
+    );
+  },
+  adopt(listener: object): RawListener | null {
+    if (!isBunListener(listener)) return null;
+    return new BunListener((socket) => {
+      listener.reload({ socket });
+      return listener;
+    });
+  },
+  adoptable: "a listener from Bun.listen (TCP or Unix)",
+};

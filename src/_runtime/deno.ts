@@ -1,0 +1,122 @@
+// Copyright 2026 the iox authors. MIT license.
+// Deno's sockets: Deno.listen for TCP and Unix, Deno.Conn's read/write ops.
+
+import type { Addr, ConnectionTransport } from "../connection.ts";
+import type { BindAddr, NetRuntime, RawListener } from "./mod.ts";
+
+// One read returns at most this much; the buffer is per connection and
+// allocated on the first read, and each chunk handed out is a copy of
+// exactly the bytes read.
+const READ_SIZE = 16 * 1024;
+
+function toAddr(addr: Deno.Addr): Addr {
+  if ("hostname" in addr) {
+    return { transport: "tcp", hostname: addr.hostname, port: addr.port };
+  }
+  // Deno reports an unnamed peer's path as null despite its types.
+  return { transport: "unix", path: ("path" in addr && addr.path) || "" };
+}
+
+class DenoTransport implements ConnectionTransport {
+  readonly localAddr: Addr;
+  readonly remoteAddr: Addr;
+  #conn: Deno.Conn;
+  #buffer: Uint8Array | undefined;
+  #closed = false;
+
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+    this.localAddr = toAddr(conn.localAddr);
+    this.remoteAddr = toAddr(conn.remoteAddr);
+  }
+
+  async read(): Promise<Uint8Array | null> {
+    if (this.#closed) return null;
+    const buffer = this.#buffer ??= new Uint8Array(READ_SIZE);
+    try {
+      const n = await this.#conn.read(buffer);
+      return n === null ? null : buffer.slice(0, n);
+    } catch (error) {
+      // A read cut short by our own close() is the end of the stream.
+      if (this.#closed) return null;
+      throw error;
+    }
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    let offset = 0;
+    while (offset < chunk.length) {
+      offset += await this.#conn.write(chunk.subarray(offset));
+    }
+  }
+
+  closeWrite(): Promise<void> {
+    return this.#conn.closeWrite();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed by the runtime: nothing left to release.
+    }
+  }
+}
+
+class DenoListener implements RawListener {
+  readonly addr: Addr;
+  #listener: Deno.Listener;
+  #closed = false;
+
+  constructor(listener: Deno.Listener) {
+    this.#listener = listener;
+    this.addr = toAddr(listener.addr);
+  }
+
+  async accept(): Promise<DenoTransport | null> {
+    if (this.#closed) return null;
+    try {
+      return new DenoTransport(await this.#listener.accept());
+    } catch (error) {
+      // Closed by us, or (for an added listener) by its previous owner.
+      if (this.#closed || error instanceof Deno.errors.BadResource) return null;
+      throw error;
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      // Deno removes a Unix socket's file when its listener closes.
+      this.#listener.close();
+    } catch {
+      // Closed by its previous owner: nothing left to release.
+    }
+  }
+}
+
+function isDenoListener(value: object): value is Deno.Listener {
+  const candidate = value as Partial<Deno.Listener>;
+  const transport = candidate.addr?.transport;
+  return typeof candidate.accept === "function" &&
+    typeof candidate.close === "function" &&
+    (transport === "tcp" || transport === "unix");
+}
+
+/** Deno's network layer. */
+export const denoNet: NetRuntime = {
+  listen(addr: BindAddr): RawListener {
+    return new DenoListener(
+      addr.transport === "unix"
+        ? Deno.listen({ transport: "unix", path: addr.path })
+        : Deno.listen({ hostname: addr.hostname, port: addr.port }),
+    );
+  },
+  adopt(listener: object): RawListener | null {
+    return isDenoListener(listener) ? new DenoListener(listener) : null;
+  },
+  adoptable: "a Deno.Listener (TCP or Unix)",
+};

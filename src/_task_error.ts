@@ -1,0 +1,84 @@
+// Copyright 2026 the iox authors. MIT license.
+// Errors cross the worker boundary by hand: structured clone keeps only the
+// built-in error names (a custom `name` comes back as "Error") and drops
+// extra properties such as `code`.
+
+const BUILTIN: Record<string, ErrorConstructor> = {
+  Error,
+  EvalError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  TypeError,
+  URIError,
+};
+
+/** An error as it travels between threads. */
+export interface SentError {
+  iox: "error";
+  name: string;
+  message: string;
+  stack?: string;
+  dom?: boolean;
+  cause?: unknown;
+  props?: Record<string, unknown>;
+}
+
+/** Turns a thrown value into something structured clone carries intact. */
+export function sendError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const sent: SentError = {
+    iox: "error",
+    name: String(error.name),
+    message: String(error.message),
+  };
+  if (typeof error.stack === "string") sent.stack = error.stack;
+  if (error instanceof DOMException) sent.dom = true;
+  if ("cause" in error) sent.cause = sendError(error.cause);
+  const props: Record<string, unknown> = {};
+  let any = false;
+  for (const key of Object.keys(error)) {
+    if (key === "name" || key === "message" || key === "stack") continue;
+    if (key === "cause") continue;
+    props[key] = (error as unknown as Record<string, unknown>)[key];
+    any = true;
+  }
+  if (any) sent.props = props;
+  return sent;
+}
+
+function isSentError(value: unknown): value is SentError {
+  return typeof value === "object" && value !== null &&
+    (value as SentError).iox === "error";
+}
+
+/** Rebuilds an error sent by {@linkcode sendError}. */
+export function receiveError(value: unknown): unknown {
+  if (!isSentError(value)) return value;
+  const options = "cause" in value
+    ? { cause: receiveError(value.cause) }
+    : undefined;
+  let error: Error;
+  if (value.dom) {
+    error = new DOMException(value.message, value.name);
+  } else {
+    const Builtin = BUILTIN[value.name] ?? Error;
+    error = new Builtin(value.message, options);
+    if (error.name !== value.name) {
+      Object.defineProperty(error, "name", {
+        value: value.name,
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+  if (value.stack !== undefined) {
+    Object.defineProperty(error, "stack", {
+      value: value.stack,
+      writable: true,
+      configurable: true,
+    });
+  }
+  if (value.props) Object.assign(error, value.props);
+  return error;
+}

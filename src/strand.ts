@@ -1,0 +1,260 @@
+// Copyright 2026 the iox authors. MIT license.
+/**
+ * {@linkcode Strand}: asio's `strand`, a serial lane on an
+ * {@linkcode Executor}.
+ *
+ * Guarantees:
+ * - **No overlap**: a strand's handlers never run concurrently, including
+ *   their asynchronous part: when a handler returns a promise, the next one
+ *   starts only after it settled (fulfilled or rejected).
+ * - **Ordering**: FIFO among handlers given to the same strand. Each runs as
+ *   one handler of the executor, queued at the executor's back when its turn
+ *   comes, so other work on the executor interleaves fairly.
+ * - **What runs where**: on the executor, inside its runs. `dispatch` runs
+ *   inline when called from this strand's handler, or when the strand is
+ *   idle and the caller is a handler of the executor (as in asio).
+ * - **Throw**: a strand handler's throw or rejection reaches the executor's
+ *   `run()` like any handler's; the strand goes on with its next handler.
+ * - **Work**: a strand waiting on an async handler counts as outstanding
+ *   work of the executor, so `run()` does not return in between.
+ *
+ * @module
+ */
+import type { Executor } from "./executor.ts";
+import { Queue } from "./_queue.ts";
+import { internals } from "./_executor_internals.ts";
+import { formatValue, isThenable, notAFunction } from "./_validate.ts";
+
+/**
+ * Runs handlers on an {@linkcode Executor} one at a time, in order, never
+ * overlapping, even when they are async.
+ *
+ * @example Usage
+ * ```ts
+ * import { Executor, Strand } from "@iox/iox/executor";
+ * import assert from "node:assert/strict";
+ *
+ * const io = new Executor();
+ * const strand = new Strand(io);
+ * const log: string[] = [];
+ * strand.post(async () => {
+ *   log.push("a start");
+ *   await new Promise((resolve) => setTimeout(resolve, 1));
+ *   log.push("a end");
+ * });
+ * strand.post(() => log.push("b"));
+ * await io.run();
+ * assert.deepEqual(log, ["a start", "a end", "b"]);
+ * ```
+ */
+export class Strand {
+  #executor: Executor;
+  #queue = new Queue<() => unknown>();
+  // True while a turn is queued on the executor or a handler's async part
+  // is pending: then new handlers only join the queue.
+  #scheduled = false;
+  // How many of this strand's handlers are on the call stack.
+  #depth = 0;
+  // Promises of handlers dispatched inline from the running handler.
+  #held: PromiseLike<unknown>[] = [];
+  #turn = (): unknown => this.#runNext();
+  #resume = (): void => {
+    this.#scheduleNext();
+    internals.workFinished(this.#executor);
+  };
+
+  /**
+   * Makes a strand on `executor`.
+   *
+   * @param executor The executor whose runs will run the handlers.
+   * @throws {TypeError} If `executor` is not an {@linkcode Executor}.
+   */
+  constructor(executor: Executor) {
+    if (!internals.isExecutor(executor)) {
+      throw new TypeError(
+        `Cannot create strand as 'executor' must be an Executor: current value is ${
+          formatValue(executor)
+        }`,
+      );
+    }
+    this.#executor = executor;
+  }
+
+  /**
+   * The executor the strand runs on.
+   *
+   * @returns The executor given to the constructor.
+   */
+  get executor(): Executor {
+    return this.#executor;
+  }
+
+  /**
+   * Whether one of this strand's handlers is running right now, on this
+   * call stack.
+   *
+   * @example Usage
+   * ```ts
+   * import { Executor, Strand } from "@iox/iox/executor";
+   * import assert from "node:assert/strict";
+   *
+   * const io = new Executor();
+   * const strand = new Strand(io);
+   * let inside = false;
+   * strand.post(() => { inside = strand.runningInThisThread; });
+   * await io.run();
+   * assert.equal(inside, true);
+   * assert.equal(strand.runningInThisThread, false);
+   * ```
+   *
+   * @returns True inside one of this strand's handlers.
+   */
+  get runningInThisThread(): boolean {
+    return this.#depth > 0;
+  }
+
+  /**
+   * Queues a handler on the strand. Never runs it inside the call.
+   *
+   * @example Usage
+   * ```ts
+   * import { Executor, Strand } from "@iox/iox/executor";
+   * import assert from "node:assert/strict";
+   *
+   * const io = new Executor();
+   * const strand = new Strand(io);
+   * const log: number[] = [];
+   * for (let i = 0; i < 3; i++) strand.post(() => log.push(i));
+   * assert.equal(await io.run(), 3);
+   * assert.deepEqual(log, [0, 1, 2]);
+   * ```
+   *
+   * @param handler The function to run; a returned promise holds the strand
+   * until it settles.
+   * @throws {TypeError} If `handler` is not a function; nothing is queued.
+   */
+  post(handler: () => unknown): void {
+    if (typeof handler !== "function") {
+      throw notAFunction("Cannot post handler to strand as it", handler);
+    }
+    this.#queue.push(handler);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      this.#executor.post(this.#turn);
+    }
+  }
+
+  /**
+   * Runs a handler inline when called from this strand's handler, or when
+   * the strand is idle and the caller is a handler of its executor; otherwise
+   * queues it like `post`.
+   *
+   * @example Usage
+   * ```ts
+   * import { Executor, Strand } from "@iox/iox/executor";
+   * import assert from "node:assert/strict";
+   *
+   * const io = new Executor();
+   * const strand = new Strand(io);
+   * const log: string[] = [];
+   * strand.post(() => {
+   *   strand.dispatch(() => log.push("inline"));
+   *   log.push("after");
+   * });
+   * await io.run();
+   * assert.deepEqual(log, ["inline", "after"]);
+   * ```
+   *
+   * @param handler The function to run.
+   * @throws {TypeError} If `handler` is not a function.
+   */
+  dispatch(handler: () => unknown): void {
+    if (typeof handler !== "function") {
+      throw notAFunction("Cannot dispatch handler to strand as it", handler);
+    }
+    if (this.#depth > 0) {
+      // Already inside this strand's handler (so inside the executor's):
+      // run inline, and hold the strand for its async part too.
+      this.#executor.dispatch(() => {
+        const result = handler();
+        if (isThenable(result)) this.#held.push(result);
+        return result;
+      });
+      return;
+    }
+    this.#queue.push(handler);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      this.#executor.dispatch(this.#turn);
+    }
+  }
+
+  /**
+   * Queues a handler on the strand; when the strand must be scheduled, it
+   * is deferred on the executor (appended after the current handler).
+   *
+   * @example Usage
+   * ```ts
+   * import { Executor, Strand } from "@iox/iox/executor";
+   * import assert from "node:assert/strict";
+   *
+   * const io = new Executor();
+   * const strand = new Strand(io);
+   * const log: string[] = [];
+   * io.post(() => {
+   *   strand.defer(() => log.push("deferred"));
+   *   io.post(() => log.push("posted"));
+   * });
+   * await io.run();
+   * assert.deepEqual(log, ["posted", "deferred"]);
+   * ```
+   *
+   * @param handler The function to run.
+   * @throws {TypeError} If `handler` is not a function; nothing is queued.
+   */
+  defer(handler: () => unknown): void {
+    if (typeof handler !== "function") {
+      throw notAFunction("Cannot defer handler to strand as it", handler);
+    }
+    this.#queue.push(handler);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      this.#executor.defer(this.#turn);
+    }
+  }
+
+  // One turn of the strand: runs its next handler as a handler of the
+  // executor, returning the handler's result so that the executor counts
+  // its promise as work and reports its rejection.
+  #runNext(): unknown {
+    const handler = this.#queue.shift()!;
+    let result: unknown;
+    this.#depth++;
+    try {
+      result = handler();
+    } finally {
+      this.#depth--;
+      const async = isThenable(result);
+      if (async || this.#held.length !== 0) {
+        const pending = this.#held;
+        this.#held = [];
+        if (async) pending.push(result as PromiseLike<unknown>);
+        // Hold one unit of work until the next turn is queued, so that run()
+        // cannot see the executor out of work while the strand waits.
+        internals.workStarted(this.#executor);
+        Promise.allSettled(pending).then(this.#resume);
+      } else {
+        this.#scheduleNext();
+      }
+    }
+    return result;
+  }
+
+  #scheduleNext(): void {
+    if (this.#queue.length !== 0) {
+      this.#executor.post(this.#turn);
+    } else {
+      this.#scheduled = false;
+    }
+  }
+}

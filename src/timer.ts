@@ -1,0 +1,350 @@
+// Copyright 2026 the iox authors. MIT license.
+/**
+ * {@linkcode SteadyTimer}: asio's `steady_timer`, on the monotonic
+ * `performance.now()` clock.
+ *
+ * Guarantees:
+ * - **Exactly once**: every `asyncWait` handler is posted to the executor
+ *   exactly once: with no argument when the timer expired, or with a
+ *   `DOMException` named "AbortError" when the wait was cancelled
+ *   (`cancel`, `cancelOne`, `expiresAfter`, `expiresAt`).
+ * - **Not early**: when a wait completes without error, `performance.now()`
+ *   has reached `expiry`.
+ * - **Ordering**: waits on one timer complete in the order they were made.
+ * - **Work**: a pending `asyncWait` counts as outstanding work of the
+ *   executor, so `run()` waits for it.
+ * - **No leak**: one `setTimeout` per timer, armed only while a wait is
+ *   pending and cleared when the last one is cancelled.
+ *
+ * @module
+ */
+import type { Executor } from "./executor.ts";
+import { internals } from "./_executor_internals.ts";
+import { assertFiniteNumber, formatValue, notAFunction } from "./_validate.ts";
+
+// setTimeout's largest delay; longer ones fire at once. Longer expiries are
+// reached in several steps.
+const MAX_TIMEOUT_MS = 0x7fffffff;
+
+// A pending wait: completes it with an error (cancelled) or without.
+type Waiter = (error?: DOMException) => void;
+
+function cancelledError(): DOMException {
+  return new DOMException("The timer wait was cancelled", "AbortError");
+}
+
+/**
+ * A timer whose waits complete on an {@linkcode Executor}.
+ *
+ * @example Usage
+ * ```ts
+ * import { Executor, SteadyTimer } from "@iox/iox/executor";
+ * import assert from "node:assert/strict";
+ *
+ * const io = new Executor();
+ * const timer = new SteadyTimer(io, 5);
+ * let outcome: string | undefined;
+ * timer.asyncWait((error) => { outcome = error?.name ?? "expired"; });
+ * assert.equal(await io.run(), 1); // run() waited for the timer
+ * assert.equal(outcome, "expired");
+ * assert.ok(performance.now() >= timer.expiry);
+ * ```
+ */
+export class SteadyTimer {
+  #executor: Executor;
+  #expiry: number;
+  // Pending waits, in the order they were made (a Set keeps that order and
+  // removes an aborted wait in O(1)).
+  #waiters = new Set<Waiter>();
+  #timeout: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Makes a timer on `executor`.
+   *
+   * @param executor The executor that runs the `asyncWait` handlers.
+   * @param expiryMs Expire that many milliseconds from now. Without it the
+   * timer is already expired: waits complete at once.
+   * @throws {TypeError} If `executor` is not an {@linkcode Executor}, or
+   * `expiryMs` is given and is not a number.
+   * @throws {RangeError} If `expiryMs` is negative, NaN or infinite.
+   */
+  constructor(executor: Executor, expiryMs?: number) {
+    if (!internals.isExecutor(executor)) {
+      throw new TypeError(
+        `Cannot create timer as 'executor' must be an Executor: current value is ${
+          formatValue(executor)
+        }`,
+      );
+    }
+    if (expiryMs !== undefined) {
+      assertFiniteNumber(expiryMs, "Cannot create timer as 'expiryMs'", 0);
+    }
+    this.#executor = executor;
+    this.#expiry = performance.now() + (expiryMs ?? 0);
+  }
+
+  /**
+   * When the timer expires, on the `performance.now()` clock.
+   *
+   * @example Usage
+   * ```ts
+   * import { Executor, SteadyTimer } from "@iox/iox/executor";
+   * import assert from "node:assert/strict";
+   *
+   * const timer = new SteadyTimer(new Executor());
+   * timer.expiresAt(1234);
+   * assert.equal(timer.expiry, 1234);
+   * ```
+   *
+   * @returns The expiry time in milliseconds.
+   */
+  get expiry(): number {
+    return this.#expiry;
+  }
+
+  /**
+   * Sets the expiry to `ms` milliseconds from now, cancelling every pending
+   * wait first.
+   *
+   * @example Usage
+   * ```ts
+   * import { Executor, SteadyTimer } from "@iox/iox/executor";
+   * import assert from "node:assert/strict";
+   *
+   * const io = new Executor();
+   * const timer = new SteadyTimer(io, 60_000);
+   * const errors: (Error | undefined)[] = [];
+   * timer.asyncWait((error) => errors.push(error));
+   * assert.equal(timer.expiresAfter(1), 1); // one wait cancelled
+   * timer.asyncWait((error) => errors.push(error));
+   * await io.run();
+   * assert.equal(errors[0]?.name, "AbortError");
+   * assert.equal(errors[1], undefined);
+   * ```
+   *
+   * @param ms How long from now, in milliseconds.
+   * @returns How many waits were cancelled.
+   * @throws {TypeError} If `ms` is not a number.
+   * @throws {RangeError} If `ms` is negative, NaN or infinite; nothing
+   * changes.
+   */
+  expiresAfter(ms: number): number {
+    assertFiniteNumber(ms, "Cannot set timer expiry as 'ms'", 0);
+    const cancelled = this.cancel();
+    this.#expiry = performance.now() + ms;
+    return cancelled;
+  }
+
+  /**
+   * Sets the expiry to a time on the `performance.now()` clock, cancelling
+   * every pending wait first. A time in the past makes the timer expired.
+   *
+   * @example Usage
+   * ```ts
+   * import { Executor, SteadyTimer } from "@iox/iox/executor";
+   * import assert from "node:assert/strict";
+   *
+   * const timer = new SteadyTimer(new Executor());
+   * assert.equal(timer.expiresAt(performance.now() + 10), 0);
+   * ```
+   *
+   * @param timeMs The expiry time in milliseconds.
+   * @returns How many waits were cancelled.
+   * @throws {TypeError} If `timeMs` is not a number.
+   * @throws {RangeError} If `timeMs` is NaN or infinite; nothing changes.
+   */
+  expiresAt(timeMs: number): number {
+    assertFiniteNumber(timeMs, "Cannot set timer expiry as 'timeMs'");
+    const cancelled = this.cancel();
+    this.#expiry = timeMs;
+    return cancelled;
+  }
+
+  /**
+   * Starts a wait: `handler` is posted to the executor exactly once, when
+   * the timer expires (no argument) or when the wait is cancelled (a
+   * `DOMException` named "AbortError"). Until then the wait counts as
+   * outstanding work of the executor. On an expired timer the handler is
+   * posted at once.
+   *
+   * @example Usage
+   * ```ts
+   * import { Executor, SteadyTimer } from "@iox/iox/executor";
+   * import assert from "node:assert/strict";
+   *
+   * const io = new Executor();
+   * const timer = new SteadyTimer(io, 60_000);
+   * let error: Error | undefined;
+   * timer.asyncWait((e) => { error = e; });
+   * io.post(() => timer.cancel());
+   * await io.run();
+   * assert.ok(error instanceof DOMException);
+   * assert.equal(error.name, "AbortError");
+   * ```
+   *
+   * @param handler Called on the executor with the error, if any.
+   * @throws {TypeError} If `handler` is not a function; no wait starts.
+   */
+  asyncWait(handler: (error?: Error) => unknown): void {
+    if (typeof handler !== "function") {
+      throw notAFunction("Cannot wait on timer as 'handler'", handler);
+    }
+    const executor = this.#executor;
+    if (performance.now() >= this.#expiry) {
+      executor.post(() => handler());
+      return;
+    }
+    internals.workStarted(executor);
+    this.#add((error) => {
+      // Post before ending the work, so a run never sees "no work" between.
+      executor.post(error ? () => handler(error) : () => handler());
+      internals.workFinished(executor);
+    });
+  }
+
+  /**
+   * Waits for the timer without the executor: the promise settles from the
+   * runtime's own timer, whether or not the executor runs. A pending `wait`
+   * is cancelled like an `asyncWait` but is not work of the executor.
+   *
+   * @example Usage
+   * ```ts
+   * import { Executor, SteadyTimer } from "@iox/iox/executor";
+   * import assert from "node:assert/strict";
+   *
+   * const timer = new SteadyTimer(new Executor(), 2);
+   * await timer.wait();
+   * assert.ok(performance.now() >= timer.expiry);
+   *
+   * timer.expiresAfter(60_000);
+   * const waiting = timer.wait(AbortSignal.timeout(1));
+   * await assert.rejects(waiting, { name: "TimeoutError" });
+   * ```
+   *
+   * @param signal Aborts this wait only, rejecting with `signal.reason`.
+   * @returns A promise that resolves when the timer expires.
+   * @throws {DOMException} Rejects with an "AbortError" when the wait is
+   * cancelled, or with `signal.reason` when `signal` aborts.
+   * @throws {TypeError} Rejects if `signal` is given and is not an
+   * `AbortSignal`.
+   */
+  wait(signal?: AbortSignal): Promise<void> {
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      return Promise.reject(
+        new TypeError(
+          `Cannot wait on timer as 'signal' must be an AbortSignal: current value is ${
+            formatValue(signal)
+          }`,
+        ),
+      );
+    }
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (performance.now() >= this.#expiry) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onAbort = (): void => {
+        if (this.#remove(waiter)) reject(signal!.reason);
+      };
+      const waiter: Waiter = (error) => {
+        signal?.removeEventListener("abort", onAbort);
+        if (error) reject(error);
+        else resolve();
+      };
+      this.#add(waiter);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /**
+   * Cancels every pending wait: each gets an "AbortError".
+   *
+   * @example Usage
+   * ```ts
+   * import { Executor, SteadyTimer } from "@iox/iox/executor";
+   * import assert from "node:assert/strict";
+   *
+   * const timer = new SteadyTimer(new Executor(), 60_000);
+   * const a = timer.wait();
+   * const b = timer.wait();
+   * assert.equal(timer.cancel(), 2);
+   * await assert.rejects(a, { name: "AbortError" });
+   * await assert.rejects(b, { name: "AbortError" });
+   * assert.equal(timer.cancel(), 0);
+   * ```
+   *
+   * @returns How many waits were cancelled.
+   */
+  cancel(): number {
+    const waiters = this.#waiters;
+    const count = waiters.size;
+    if (count === 0) return 0;
+    this.#waiters = new Set();
+    this.#disarm();
+    for (const waiter of waiters) waiter(cancelledError());
+    return count;
+  }
+
+  /**
+   * Cancels the oldest pending wait, which gets an "AbortError".
+   *
+   * @example Usage
+   * ```ts
+   * import { Executor, SteadyTimer } from "@iox/iox/executor";
+   * import assert from "node:assert/strict";
+   *
+   * const timer = new SteadyTimer(new Executor(), 60_000);
+   * const first = timer.wait();
+   * const second = timer.wait();
+   * assert.equal(timer.cancelOne(), 1);
+   * await assert.rejects(first, { name: "AbortError" });
+   * assert.equal(timer.cancelOne(), 1);
+   * await assert.rejects(second, { name: "AbortError" });
+   * assert.equal(timer.cancelOne(), 0);
+   * ```
+   *
+   * @returns 1 if a wait was cancelled, 0 if none was pending.
+   */
+  cancelOne(): number {
+    const next = this.#waiters.values().next();
+    if (next.done) return 0;
+    this.#remove(next.value);
+    next.value(cancelledError());
+    return 1;
+  }
+
+  #add(waiter: Waiter): void {
+    this.#waiters.add(waiter);
+    this.#arm();
+  }
+
+  // Removes a pending wait; the runtime timer goes when the last one does.
+  #remove(waiter: Waiter): boolean {
+    if (!this.#waiters.delete(waiter)) return false;
+    if (this.#waiters.size === 0) this.#disarm();
+    return true;
+  }
+
+  #arm(): void {
+    if (this.#timeout !== undefined) return;
+    const delay = Math.min(this.#expiry - performance.now(), MAX_TIMEOUT_MS);
+    this.#timeout = setTimeout(() => this.#fire(), Math.max(0, delay));
+  }
+
+  #disarm(): void {
+    clearTimeout(this.#timeout);
+    this.#timeout = undefined;
+  }
+
+  #fire(): void {
+    this.#timeout = undefined;
+    // Runtime timers may fire a little before performance.now() reaches the
+    // expiry (they count whole milliseconds), or a long expiry may need
+    // several steps: wait for the rest.
+    if (performance.now() < this.#expiry) {
+      this.#arm();
+      return;
+    }
+    const waiters = this.#waiters;
+    this.#waiters = new Set();
+    for (const waiter of waiters) waiter();
+  }
+}

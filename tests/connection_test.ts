@@ -1,0 +1,393 @@
+// Copyright 2026 the iox authors. MIT license.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import {
+  type Addr,
+  Connection,
+  type ConnectionTransport,
+  IOCondition,
+  NetListener,
+  watch,
+} from "../src/listener.ts";
+import { connected, connectTo, echo } from "./_net.ts";
+
+const { IN, OUT, ERR, HUP } = IOCondition;
+const bytes = (text: string) => new TextEncoder().encode(text);
+const text = (chunk: Uint8Array | undefined) => new TextDecoder().decode(chunk);
+
+/** Lets the timers that watches dispatch on run. */
+function timerTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** A transport driven by the test: push chunks, the end, or a failure. */
+class FakeTransport implements ConnectionTransport {
+  readonly localAddr: Addr = { transport: "unix", path: "local.sock" };
+  readonly remoteAddr: Addr = { transport: "unix", path: "" };
+  reads = 0;
+  closes = 0;
+  shutdowns = 0;
+  written: string[] = [];
+  holdWrites = false;
+  #items: (Uint8Array | null | Error)[] = [];
+  #reader: PromiseWithResolvers<Uint8Array | null> | null = null;
+  #held: PromiseWithResolvers<void>[] = [];
+
+  push(item: Uint8Array | null | Error): void {
+    const reader = this.#reader;
+    if (reader === null) {
+      this.#items.push(item);
+      return;
+    }
+    this.#reader = null;
+    if (item instanceof Error) reader.reject(item);
+    else reader.resolve(item);
+  }
+
+  read(): Promise<Uint8Array | null> {
+    this.reads++;
+    assert.equal(this.#reader, null, "read() called while one is pending");
+    const item = this.#items.shift();
+    if (item instanceof Error) return Promise.reject(item);
+    if (item !== undefined) return Promise.resolve(item);
+    this.#reader = Promise.withResolvers();
+    return this.#reader.promise;
+  }
+
+  write(chunk: Uint8Array): Promise<void> {
+    this.written.push(text(chunk));
+    if (!this.holdWrites) return Promise.resolve();
+    const held = Promise.withResolvers<void>();
+    this.#held.push(held);
+    return held.promise;
+  }
+
+  release(): void {
+    for (const held of this.#held.splice(0)) held.resolve();
+  }
+
+  closeWrite(): Promise<void> {
+    this.shutdowns++;
+    return Promise.resolve();
+  }
+
+  close(): void {
+    this.closes++;
+    this.push(null);
+  }
+}
+
+function fake(): { transport: FakeTransport; conn: Connection } {
+  const transport = new FakeTransport();
+  return { transport, conn: new Connection(transport) };
+}
+
+/** Calls of a watch callback, each resolving the next awaited promise. */
+function recorder(result: (condition: number) => boolean | void = () => {}) {
+  const seen: number[] = [];
+  let next = Promise.withResolvers<number>();
+  return {
+    seen,
+    callback: (_conn: Connection, condition: number) => {
+      seen.push(condition);
+      next.resolve(condition);
+      return result(condition);
+    },
+    next(): Promise<number> {
+      const current = next.promise;
+      current.then(() => next = Promise.withResolvers());
+      return current;
+    },
+  };
+}
+
+describe("Connection", () => {
+  test("reads nothing until asked, then yields chunks in order", async () => {
+    const { transport, conn } = fake();
+    assert.deepEqual(conn.localAddr, { transport: "unix", path: "local.sock" });
+    const reader = conn.readable.getReader();
+    assert.equal(transport.reads, 0);
+    transport.push(bytes("a"));
+    transport.push(bytes("b"));
+    transport.push(null);
+    assert.equal(text((await reader.read()).value), "a");
+    assert.equal(text((await reader.read()).value), "b");
+    assert.deepEqual(await reader.read(), { done: true, value: undefined });
+    assert.equal(transport.reads, 3);
+  });
+
+  test("closes itself once both directions are done", async () => {
+    const { transport, conn } = fake();
+    transport.push(bytes("ping"));
+    transport.push(null);
+    await conn.readable.pipeTo(conn.writable);
+    assert.deepEqual(transport.written, ["ping"]);
+    assert.equal(transport.shutdowns, 1);
+    assert.equal(transport.closes, 1);
+  });
+
+  test("close() is idempotent, ends reads and fails writes", async () => {
+    const { transport, conn } = fake();
+    const reader = conn.readable.getReader();
+    const pending = reader.read();
+    conn.close();
+    await conn[Symbol.asyncDispose]();
+    assert.equal(transport.closes, 1);
+    assert.deepEqual(await pending, { done: true, value: undefined });
+    await assert.rejects(
+      conn.writable.getWriter().write(bytes("late")),
+      /^Error: Cannot write to the connection as it is closed$/,
+    );
+  });
+
+  test("rejects chunks that are not bytes", async () => {
+    const { conn } = fake();
+    const writer = conn.writable.getWriter();
+    await assert.rejects(
+      // deno-lint-ignore no-explicit-any
+      writer.write("text" as any),
+      /^TypeError: Cannot write to the connection as a chunk must be a Uint8Array: current value is string$/,
+    );
+  });
+
+  test("a failed read errors the readable", async () => {
+    const { transport, conn } = fake();
+    transport.push(new Error("reset by peer"));
+    await assert.rejects(conn.readable.getReader().read(), /reset by peer/);
+  });
+});
+
+describe("watch", () => {
+  test("validates its arguments", () => {
+    const { conn } = fake();
+    // deno-lint-ignore no-explicit-any
+    const bad = (...args: any[]) => () => (watch as any)(...args);
+    assert.throws(
+      bad({}, IN, () => {}),
+      /^TypeError: Cannot watch as 'conn' must be a Connection/,
+    );
+    for (const condition of [0, 2, 32, 1.5, -1]) {
+      assert.throws(
+        bad(conn, condition, () => {}),
+        new RangeError(
+          `Cannot watch as 'condition' must combine IOCondition.IN, OUT, ERR and HUP: current value is ${condition}`,
+        ),
+      );
+    }
+    assert.throws(bad(conn, IN, null), TypeError);
+    assert.deepEqual(IOCondition, { IN: 1, OUT: 4, ERR: 8, HUP: 16 });
+  });
+
+  test("IN fires when a chunk arrives, without losing it", async () => {
+    const { transport, conn } = fake();
+    const reader = conn.readable.getReader();
+    const reads: Promise<string>[] = [];
+    const calls = recorder();
+    const inWatch = watch(conn, IN, (c, condition) => {
+      calls.callback(c, condition);
+      reads.push(reader.read().then(({ value }) => text(value)));
+    });
+    await timerTurn();
+    assert.deepEqual(calls.seen, [], "nothing to read yet");
+    assert.equal(transport.reads, 1, "one read ahead");
+    transport.push(bytes("first"));
+    assert.equal(await calls.next(), IN);
+    transport.push(bytes("second"));
+    assert.equal(await calls.next(), IN);
+    assert.deepEqual(await Promise.all(reads), ["first", "second"]);
+    assert.ok(transport.reads <= 3, "never more than one chunk ahead");
+    assert.equal(inWatch.remove(), true);
+    assert.equal(inWatch.remove(), false);
+    assert.equal(inWatch.active, false);
+  });
+
+  test("is level-triggered until the callback returns false", async () => {
+    const { transport, conn } = fake();
+    transport.push(bytes("unread"));
+    const calls = recorder(() => calls.seen.length < 3);
+    const w = watch(conn, IN, calls.callback);
+    while (calls.seen.length < 3) await calls.next();
+    assert.equal(w.active, false);
+    await timerTurn();
+    assert.equal(calls.seen.length, 3);
+    // The chunk looked at is still there for the reader.
+    assert.equal(
+      text((await conn.readable.getReader().read()).value),
+      "unread",
+    );
+  });
+
+  test("HUP and IN fire at the end of the stream", async () => {
+    const { transport, conn } = fake();
+    const calls = recorder(() => false);
+    watch(conn, IN | HUP | OUT, calls.callback);
+    // OUT holds at once on an idle connection.
+    assert.equal(await calls.next(), OUT);
+    const hup = recorder(() => false);
+    watch(conn, HUP, hup.callback);
+    transport.push(null);
+    assert.equal(await hup.next(), HUP);
+    const both = recorder(() => false);
+    watch(conn, IN | HUP, both.callback);
+    assert.equal(await both.next(), IN | HUP);
+  });
+
+  test("OUT waits while a write is in progress", async () => {
+    const { transport, conn } = fake();
+    transport.holdWrites = true;
+    const writer = conn.writable.getWriter();
+    const written = writer.write(bytes("slow"));
+    const calls = recorder(() => false);
+    watch(conn, OUT, calls.callback);
+    await timerTurn();
+    await timerTurn();
+    assert.deepEqual(calls.seen, []);
+    transport.release();
+    await written;
+    assert.equal(await calls.next(), OUT);
+  });
+
+  test("ERR fires when the connection fails", async () => {
+    const { transport, conn } = fake();
+    const calls = recorder(() => false);
+    watch(conn, ERR, calls.callback);
+    transport.push(new Error("reset"));
+    assert.equal(await calls.next(), ERR);
+    await assert.rejects(conn.readable.getReader().read(), /reset/);
+  });
+
+  test("is removed by its signal, by dispose and by close()", async () => {
+    const { transport, conn } = fake();
+    transport.push(bytes("data"));
+    const never = () => assert.fail("removed watch called");
+    const controller = new AbortController();
+    const bySignal = watch(conn, IN, never, { signal: controller.signal });
+    assert.equal(bySignal.active, true);
+    controller.abort();
+    assert.equal(bySignal.active, false);
+    const early = watch(conn, IN, never, { signal: AbortSignal.abort() });
+    assert.equal(early.active, false);
+    {
+      using _scoped = watch(conn, IN | OUT, never);
+    }
+    const byClose = watch(conn, OUT, never);
+    conn.close();
+    assert.equal(byClose.active, false);
+    assert.equal(watch(conn, OUT, never).active, false);
+    await timerTurn();
+  });
+
+  test("a throwing callback is removed and its error reported", async () => {
+    const { conn } = fake();
+    const reported = Promise.withResolvers<unknown>();
+    const failure = new Error("callback failed");
+    const w = watch(conn, OUT, () => {
+      throw failure;
+    }, { onError: reported.resolve });
+    assert.equal(await reported.promise, failure);
+    assert.equal(w.active, false);
+    const rejected = Promise.withResolvers<unknown>();
+    const asyncWatch = watch(conn, OUT, () => Promise.reject(failure), {
+      onError: rejected.resolve,
+    });
+    assert.equal(await rejected.promise, failure);
+    assert.equal(asyncWatch.active, false);
+  });
+
+  test("an async callback is not called again before it settles", async () => {
+    const { conn } = fake();
+    let calls = 0;
+    const gate = Promise.withResolvers<boolean>();
+    const entered = Promise.withResolvers<void>();
+    const w = watch(conn, OUT, () => {
+      calls++;
+      entered.resolve();
+      return gate.promise;
+    });
+    await entered.promise;
+    await timerTurn();
+    await timerTurn();
+    assert.equal(calls, 1);
+    gate.resolve(false);
+    await gate.promise;
+    await timerTurn();
+    assert.equal(w.active, false);
+    assert.equal(calls, 1);
+  });
+});
+
+describe("Connection on real sockets", () => {
+  test("has the same shape and addresses on this runtime", async () => {
+    await using listener = new NetListener();
+    const [addr] = await listener.open("127.0.0.1:0");
+    assert.equal(addr?.transport, "tcp");
+    const client = connectTo(addr);
+    await using conn = await listener.waitClient();
+    await connected(client);
+    assert.ok(conn.readable instanceof ReadableStream);
+    assert.ok(conn.writable instanceof WritableStream);
+    assert.deepEqual(conn.localAddr, addr);
+    assert.deepEqual(conn.remoteAddr, {
+      transport: "tcp",
+      hostname: "127.0.0.1",
+      port: client.localPort,
+    });
+    client.destroy();
+  });
+
+  test("echoes 4 MiB intact through backpressure", async () => {
+    await using listener = new NetListener();
+    const [addr] = await listener.open("127.0.0.1:0");
+    listener.setClientHandler((conn) => conn.readable.pipeTo(conn.writable));
+    const payload = randomBytes(4 * 1024 * 1024);
+    const reply = await echo(addr, payload);
+    assert.equal(reply.length, payload.length);
+    assert.ok(reply.equals(payload));
+  });
+
+  test("watch sees IN and HUP on a socket", async () => {
+    await using listener = new NetListener();
+    const [addr] = await listener.open("127.0.0.1:0");
+    connectTo(addr).end("hello");
+    await using conn = await listener.waitClient();
+    const reader = conn.readable.getReader();
+    let received = "";
+    const hup = Promise.withResolvers<void>();
+    watch(conn, IN | HUP | ERR, async (_conn, condition) => {
+      assert.equal(condition & ERR, 0);
+      const { value } = await reader.read();
+      if (value) received += text(value);
+      if (condition & HUP) {
+        hup.resolve();
+        return false;
+      }
+      return true;
+    });
+    await hup.promise;
+    assert.equal(received, "hello");
+  });
+
+  test("watch sees OUT on a socket and the write arrives", async () => {
+    await using listener = new NetListener();
+    const [addr] = await listener.open("127.0.0.1:0");
+    const client = connectTo(addr);
+    const got = new Promise<string>((resolve) => {
+      let data = "";
+      client.on("data", (chunk) => data += chunk);
+      client.on("end", () => resolve(data));
+    });
+    await using conn = await listener.waitClient();
+    const writer = conn.writable.getWriter();
+    const done = Promise.withResolvers<void>();
+    watch(conn, OUT, () => {
+      void writer.write(bytes("ready")).then(() => writer.close()).then(
+        done.resolve,
+      );
+      return false;
+    });
+    await done.promise;
+    assert.equal(await got, "ready");
+    client.destroy();
+  });
+});

@@ -1,0 +1,514 @@
+// Copyright 2026 the iox authors. MIT license.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  PoolClosedError,
+  ThreadPool,
+  type ThreadPoolOptions,
+  WorkerCrashedError,
+} from "../src/thread_pool.ts";
+
+const TASKS = new URL("./fixtures/pool_tasks.ts", import.meta.url);
+const BAD_MODULE = new URL("./fixtures/pool_bad_module.ts", import.meta.url);
+const DIES_AT_START = new URL(
+  "./fixtures/pool_dies_at_start.ts",
+  import.meta.url,
+);
+
+function pool(options: ThreadPoolOptions = {}): ThreadPool {
+  return new ThreadPool(TASKS, { threads: 1, ...options });
+}
+
+/**
+ * Shared memory a `hold`/`hang` task uses to say it started, and that
+ * `release` uses to let a `hold` task finish.
+ */
+class Gate {
+  readonly buffer = new SharedArrayBuffer(8);
+  #cells = new Int32Array(this.buffer);
+
+  /** Resolves once the task started (bounded: rejects after 10 s). */
+  async started(): Promise<void> {
+    const wait = Atomics.waitAsync(this.#cells, 0, 0, 10_000);
+    const outcome = wait.async ? await wait.value : wait.value;
+    assert.notEqual(outcome, "timed-out", "the task never started");
+  }
+
+  release(): void {
+    Atomics.store(this.#cells, 1, 1);
+    Atomics.notify(this.#cells, 1);
+  }
+}
+
+/** Waits (bounded) until `condition` holds; for states with no event. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !condition(); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.ok(condition(), "condition never held");
+}
+
+describe("ThreadPool constructor", () => {
+  test("rejects a module that is neither a URL nor a path", () => {
+    for (const module of [42, "", "  ", "http://[bad", null]) {
+      assert.throws(
+        () => new ThreadPool(module as unknown as string),
+        (error: unknown) => {
+          assert.ok(error instanceof TypeError);
+          assert.match(
+            error.message,
+            /^Cannot create thread pool as 'module' must be a URL, an absolute path or a path relative to the working directory: current value is /,
+          );
+          return true;
+        },
+      );
+    }
+  });
+
+  test("rejects bad options with RangeError or TypeError", () => {
+    assert.throws(() => new ThreadPool(TASKS, { threads: 0 }), {
+      name: "RangeError",
+      message:
+        "Cannot create thread pool as 'threads' must be a positive integer: current value is 0",
+    });
+    assert.throws(() => new ThreadPool(TASKS, { threads: 1.5 }), RangeError);
+    assert.throws(() => new ThreadPool(TASKS, { maxQueue: -1 }), {
+      name: "RangeError",
+      message:
+        "Cannot create thread pool as 'maxQueue' must be a non-negative integer or Infinity: current value is -1",
+    });
+    assert.throws(() => new ThreadPool(TASKS, { idleTimeoutMs: -1 }), {
+      name: "RangeError",
+      message:
+        "Cannot create thread pool as 'idleTimeoutMs' must be a non-negative number of milliseconds: current value is -1",
+    });
+    assert.throws(
+      () => new ThreadPool(TASKS, { taskTimeoutMs: 0 }),
+      RangeError,
+    );
+    assert.throws(
+      () => new ThreadPool(TASKS, { name: 1 as unknown as string }),
+      TypeError,
+    );
+  });
+
+  test("accepts an absolute path and a path relative to the working directory", async () => {
+    await using absolute = new ThreadPool(decodeURIComponent(TASKS.pathname), {
+      threads: 1,
+    });
+    assert.equal(await absolute.run("add", [1, 2]), 3);
+    await using relative = new ThreadPool("tests/fixtures/pool_tasks.ts", {
+      threads: 1,
+    });
+    assert.equal(await relative.run("add", [2, 2]), 4);
+  });
+
+  test("starts no worker before the first task", async () => {
+    await using p = pool();
+    assert.deepEqual(p.stats, {
+      threads: 0,
+      idle: 0,
+      queued: 0,
+      running: 0,
+      completed: 0,
+      failed: 0,
+      crashed: 0,
+    });
+  });
+});
+
+describe("ThreadPool.run and map", () => {
+  test("runs sync and async tasks and returns their results", async () => {
+    await using p = pool({ threads: 2 });
+    assert.equal(await p.run("add", [2, 3]), 5);
+    assert.equal(await p.run("later", ["done", 1]), "done");
+    assert.deepEqual(await p.run("identity", [{ a: [1, 2], d: new Date(0) }]), {
+      a: [1, 2],
+      d: new Date(0),
+    });
+    assert.equal(typeof await p.run("workerId"), "number");
+    await assert.rejects(p.map("identity", 5 as unknown as unknown[][]), {
+      name: "TypeError",
+      message:
+        "Cannot map task 'identity' as 'argsList' must be iterable: current value is 5",
+    });
+    await assert.rejects(
+      p.map("identity", [[1], 2 as unknown as unknown[]]),
+      TypeError,
+    );
+  });
+
+  test("runs many tasks on every thread and keeps each result with its task", async () => {
+    await using p = pool({ threads: 2 });
+    const inputs = Array.from({ length: 3000 }, (_, i) => [i]);
+    const results = await p.map<number>("identity", inputs);
+    assert.deepEqual(results, inputs.map(([i]) => i));
+    assert.equal(p.stats.completed, 3000);
+    assert.equal(p.stats.threads, 2);
+  });
+
+  test("bad input gets a clear error and the pool stays healthy", async () => {
+    await using p = pool();
+    await assert.rejects(p.run(7 as unknown as string), {
+      name: "TypeError",
+      message: "Cannot run task as 'name' must be a string: current value is 7",
+    });
+    await assert.rejects(p.run("add", 1 as unknown as unknown[]), {
+      name: "TypeError",
+      message:
+        "Cannot run task 'add' as 'args' must be an array: current value is 1",
+    });
+    await assert.rejects(p.run("add", [], { timeoutMs: -5 }), {
+      name: "RangeError",
+      message:
+        "Cannot run task 'add' as 'timeoutMs' must be a positive number of milliseconds: current value is -5",
+    });
+    await assert.rejects(
+      p.run("add", [], { signal: {} as AbortSignal }),
+      TypeError,
+    );
+    await assert.rejects(
+      p.run("add", [], { transfer: {} as Transferable[] }),
+      TypeError,
+    );
+    assert.equal(await p.run("add", [1, 1]), 2);
+    await assert.rejects(p.run("missing"), {
+      name: "TypeError",
+      message:
+        "Cannot run task 'missing' as the task module does not export a function of that name",
+    });
+    await assert.rejects(p.run("notAFunction"), TypeError);
+    assert.equal(await p.run("add", [1, 2]), 3);
+    const [bad, good] = await Promise.allSettled([
+      p.run("identity", [() => 1]),
+      p.run("identity", ["fine"]),
+    ]);
+    assert.equal(bad.status, "rejected");
+    assert.ok(bad.reason instanceof DOMException);
+    assert.equal(bad.reason.name, "DataCloneError");
+    assert.match(
+      bad.reason.message,
+      /^Cannot run task 'identity' as its arguments cannot be sent to a worker: /,
+    );
+    assert.deepEqual(good, { status: "fulfilled", value: "fine" });
+    await assert.rejects(p.run("uncloneableResult"), {
+      name: "DataCloneError",
+    });
+    assert.equal(await p.run("add", [1, 2]), 3);
+    assert.equal(p.stats.crashed, 0);
+    const buffer = new ArrayBuffer(64);
+    assert.equal(
+      await p.run("byteLength", [buffer], { transfer: [buffer] }),
+      64,
+    );
+    assert.equal(buffer.byteLength, 0);
+    const copied = new ArrayBuffer(8);
+    assert.equal(await p.run("byteLength", [copied]), 8);
+    assert.equal(copied.byteLength, 8);
+    await assert.rejects(p.run("toString"), TypeError);
+  });
+});
+
+describe("ThreadPool task errors", () => {
+  test("a task's error keeps its name, message, stack, cause and properties; the worker lives on", async () => {
+    await using p = pool();
+    const before = await p.run("workerId");
+    const custom: Error & { code?: string } = await p.run("fail", [
+      "custom",
+      "bad input",
+    ]).then(() => assert.fail("fulfilled"), (error) => error);
+    assert.ok(custom instanceof Error);
+    assert.equal(custom.name, "CustomError");
+    assert.equal(custom.message, "bad input");
+    assert.equal(custom.code, "E_CUSTOM");
+    assert.match(String(custom.stack), /pool_tasks\.ts/);
+
+    await assert.rejects(p.run("fail", ["range", "r"]), (error: unknown) => {
+      assert.ok(error instanceof RangeError);
+      assert.equal(error.message, "r");
+      return true;
+    });
+    await assert.rejects(p.run("fail", ["plain", "p"]), (error: unknown) => {
+      assert.ok(error instanceof Error);
+      assert.ok(error.cause instanceof TypeError);
+      assert.equal(error.cause.message, "inner");
+      return true;
+    });
+    await assert.rejects(p.run("fail", ["string", "just a string"]), (e) => {
+      assert.equal(e, "just a string");
+      return true;
+    });
+    await assert.rejects(p.run("failLater", ["async"]), {
+      name: "TypeError",
+      message: "async",
+    });
+    assert.equal(await p.run("workerId"), before);
+    assert.equal(p.stats.failed, 5);
+    assert.equal(p.stats.crashed, 0);
+  });
+});
+
+describe("ThreadPool crash safety", () => {
+  test("a worker dying outside a task rejects its task with WorkerCrashedError; queued tasks go on", async () => {
+    await using p = pool();
+    const before = await p.run("workerId");
+    const crash = p.run("crashLater");
+    const queued = Array.from({ length: 20 }, (_, i) => p.run("add", [i, 1]));
+    await assert.rejects(crash, (error: unknown) => {
+      assert.ok(error instanceof WorkerCrashedError);
+      assert.match(error.message, /died while running task 'crashLater'/);
+      assert.ok(error.cause instanceof Error);
+      assert.equal(error.cause.message, "crashed outside the task");
+      return true;
+    });
+    assert.deepEqual(
+      await Promise.all(queued),
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    assert.notEqual(await p.run("workerId"), before);
+
+    await assert.rejects(p.run("rejectUnhandled"), (error: unknown) => {
+      assert.ok(error instanceof WorkerCrashedError);
+      assert.match(String(error.cause), /nobody handles this/);
+      return true;
+    });
+    for (const how of ["close", "deno", "process"]) {
+      await assert.rejects(p.run("exitWorker", [how]), (error: unknown) => {
+        assert.ok(error instanceof WorkerCrashedError, how);
+        assert.ok(error.cause instanceof Error);
+        assert.match(error.cause.message, /^Worker (called|exited)/);
+        return true;
+      });
+    }
+    assert.equal(await p.run("add", [1, 2]), 3);
+    assert.equal(p.stats.crashed, 5);
+    assert.equal(p.stats.failed, 5);
+  });
+
+  test("a module that fails to load rejects every task, without respawning", async () => {
+    await using p = new ThreadPool(BAD_MODULE, { threads: 1 });
+    const results = await Promise.allSettled([p.run("a"), p.run("b")]);
+    for (const result of results) {
+      assert.equal(result.status, "rejected");
+      assert.match(
+        String(result.reason.message),
+        /task module 'file:.*pool_bad_module\.ts' of thread pool 'ThreadPool' failed to load: this module refuses to load$/,
+      );
+      assert.equal(result.reason.cause.message, "this module refuses to load");
+    }
+    await assert.rejects(p.run("c"), /failed to load/);
+    assert.equal(p.stats.threads, 0);
+  });
+
+  test("a module that does not exist rejects with a clear error", async () => {
+    await using p = new ThreadPool(new URL("./fixtures/nope.ts", TASKS), {
+      threads: 1,
+    });
+    await assert.rejects(
+      p.run("a"),
+      /nope\.ts' of thread pool .* failed to load/,
+    );
+  });
+
+  test("workers that keep dying before any task starts stop being respawned", async () => {
+    await using p = new ThreadPool(DIES_AT_START, { threads: 1 });
+    await assert.rejects(p.run("identity", [1]), (error: unknown) => {
+      assert.ok(error instanceof WorkerCrashedError);
+      assert.match(
+        error.message,
+        /3 workers .* in a row died before starting any task/,
+      );
+      return true;
+    });
+    assert.equal(p.stats.crashed, 3);
+    assert.equal(p.stats.threads, 0);
+  });
+});
+
+describe("ThreadPool abort and timeout", () => {
+  test("an already aborted signal rejects at once and runs nothing", async () => {
+    await using p = pool();
+    const signal = AbortSignal.abort();
+    await assert.rejects(p.run("add", [1, 2], { signal }), {
+      name: "AbortError",
+    });
+    assert.equal(p.stats.threads, 0);
+  });
+
+  test("a queued task aborted is removed, the worker is kept, and a late abort changes nothing", async () => {
+    await using p = pool();
+    const gate = new Gate();
+    const held = p.run("hold", [gate.buffer, "held"]);
+    await gate.started();
+    const controller = new AbortController();
+    const queued = p.run("add", [1, 2], { signal: controller.signal });
+    const after = p.run("add", [2, 2]);
+    assert.equal(p.stats.queued, 2);
+    controller.abort();
+    await assert.rejects(queued, { name: "AbortError" });
+    assert.equal(p.stats.queued, 1);
+    gate.release();
+    assert.equal(await held, "held");
+    assert.equal(await after, 4);
+    assert.equal(p.stats.crashed, 0);
+    assert.equal(p.stats.threads, 1);
+    const late = new AbortController();
+    assert.equal(
+      await p.run("add", [1, 2], { signal: late.signal }),
+      3,
+    );
+    late.abort();
+    assert.equal(p.stats.completed, 3);
+    assert.equal(p.stats.failed, 1);
+  });
+
+  test("a running task aborted rejects with the reason and its worker is replaced", async () => {
+    await using p = pool();
+    const before = await p.run("workerId");
+    const gate = new Gate();
+    const controller = new AbortController();
+    const running = p.run("hang", [gate.buffer], {
+      signal: controller.signal,
+    });
+    const queued = p.run("add", [3, 4]);
+    await gate.started();
+    assert.equal(p.stats.running, 1);
+    const reason = new Error("stop it");
+    controller.abort(reason);
+    await assert.rejects(running, (error) => error === reason);
+    assert.equal(await queued, 7);
+    assert.notEqual(await p.run("workerId"), before);
+    assert.equal(p.stats.crashed, 0);
+  });
+
+  test("timeoutMs rejects a running task with TimeoutError and replaces its worker", async () => {
+    await using p = pool();
+    await assert.rejects(p.run("forever", [], { timeoutMs: 30 }), {
+      name: "TimeoutError",
+      message: "Task 'forever' timed out after 30 ms",
+    });
+    assert.equal(await p.run("add", [1, 2]), 3);
+  });
+
+  test("taskTimeoutMs applies to every task, and a queued task times out in the queue", async () => {
+    await using p = pool({ taskTimeoutMs: 40 });
+    const gate = new Gate();
+    const held = p.run("hold", [gate.buffer, 1], { timeoutMs: 10_000 });
+    await gate.started();
+    const queued = p.run("add", [1, 2]);
+    await assert.rejects(queued, { name: "TimeoutError" });
+    gate.release();
+    assert.equal(await held, 1);
+  });
+});
+
+describe("ThreadPool limits and lifecycle", () => {
+  test("maxQueue: past it run rejects with RangeError", async () => {
+    const p = pool({ maxQueue: 1 });
+    try {
+      const gate = new Gate();
+      const running = p.run("hang", [gate.buffer]);
+      await gate.started();
+      const queued = p.run("add", [1, 1]);
+      await assert.rejects(p.run("add", [2, 2]), {
+        name: "RangeError",
+        message:
+          "Cannot run task 'add' as the queue of thread pool 'ThreadPool' is full: maxQueue is 1",
+      });
+      await p.terminate();
+      await assert.rejects(running, PoolClosedError);
+      await assert.rejects(queued, PoolClosedError);
+    } finally {
+      await p.terminate();
+    }
+  });
+
+  test("stats count queued and running tasks", async () => {
+    await using p = pool();
+    const gate = new Gate();
+    const held = p.run("hold", [gate.buffer, 0]);
+    const queued = [p.run("add", [1, 1]), p.run("add", [2, 2])];
+    await gate.started();
+    assert.deepEqual(
+      { ...p.stats },
+      {
+        threads: 1,
+        idle: 0,
+        queued: 2,
+        running: 1,
+        completed: 0,
+        failed: 0,
+        crashed: 0,
+      },
+    );
+    gate.release();
+    await Promise.all([held, ...queued]);
+    assert.equal(p.stats.completed, 3);
+    assert.equal(p.stats.idle, 1);
+  });
+
+  test("close lets queued tasks finish, then refuses new ones", async () => {
+    const p = pool();
+    const pending = Array.from({ length: 10 }, (_, i) => p.run("add", [i, 0]));
+    const closing = p.close();
+    assert.equal(p.close(), closing);
+    await assert.rejects(p.run("add", [1, 1]), {
+      name: "PoolClosedError",
+      message: "Cannot run task 'add' as thread pool 'ThreadPool' is closed",
+    });
+    await closing;
+    assert.deepEqual(await Promise.all(pending), [...Array(10).keys()]);
+    assert.equal(p.stats.threads, 0);
+  });
+
+  test("close waits for a running task", async () => {
+    const p = pool();
+    const gate = new Gate();
+    const held = p.run("hold", [gate.buffer, "ok"]);
+    await gate.started();
+    let closed = false;
+    const closing = p.close().then(() => closed = true);
+    await Promise.resolve();
+    assert.equal(closed, false);
+    gate.release();
+    await closing;
+    assert.equal(await held, "ok");
+  });
+
+  test("terminate rejects every unsettled task with PoolClosedError", async () => {
+    const p = pool();
+    const gate = new Gate();
+    const running = p.run("hang", [gate.buffer]);
+    const queued = p.run("add", [1, 1]);
+    await gate.started();
+    await p.terminate();
+    await assert.rejects(running, PoolClosedError);
+    await assert.rejects(queued, PoolClosedError);
+    assert.equal(p.stats.threads, 0);
+    await p.terminate();
+    await p.close();
+  });
+
+  test("asyncDispose closes the pool", async () => {
+    let outside: ThreadPool;
+    {
+      await using p = pool();
+      outside = p;
+      assert.equal(await p.run("add", [1, 1]), 2);
+    }
+    await assert.rejects(outside.run("add", [1, 1]), PoolClosedError);
+  });
+
+  test("idle workers exit after idleTimeoutMs and come back on demand", async () => {
+    await using p = pool({ idleTimeoutMs: 20 });
+    const first = await p.run("workerId");
+    await until(() => p.stats.threads === 0);
+    assert.notEqual(await p.run("workerId"), first);
+  });
+
+  test("closes with no task and no worker", async () => {
+    const p = pool();
+    await p.close();
+    assert.equal(p.stats.threads, 0);
+  });
+});

@@ -1,0 +1,328 @@
+// Copyright 2026 the iox authors. MIT license.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { Executor, SteadyTimer } from "../src/executor.ts";
+
+// Tracks the runtime timers created while `fn` runs: the ones still armed.
+async function withLiveTimers(
+  fn: (live: Set<unknown>) => Promise<void> | void,
+): Promise<void> {
+  const live = new Set<unknown>();
+  const { setTimeout: realSet, clearTimeout: realClear } = globalThis;
+  globalThis.setTimeout = ((cb: () => void, ms?: number) => {
+    const id = realSet(() => {
+      live.delete(id);
+      cb();
+    }, ms);
+    live.add(id);
+    return id;
+  }) as typeof setTimeout;
+  globalThis.clearTimeout = ((id: ReturnType<typeof setTimeout>) => {
+    live.delete(id);
+    realClear(id);
+  }) as typeof clearTimeout;
+  try {
+    await fn(live);
+  } finally {
+    globalThis.setTimeout = realSet;
+    globalThis.clearTimeout = realClear;
+  }
+}
+
+describe("SteadyTimer.asyncWait", () => {
+  test("posts the handler once, after the expiry, and run() waits for it", async () => {
+    const io = new Executor();
+    const timer = new SteadyTimer(io, 10);
+    const calls: { error: Error | undefined; late: boolean }[] = [];
+    timer.asyncWait((error) => {
+      calls.push({ error, late: performance.now() >= timer.expiry });
+      assert.equal(io.runningInThisThread, true); // runs on the executor
+    });
+    assert.equal(await io.run(), 1);
+    assert.deepEqual(calls, [{ error: undefined, late: true }]);
+    assert.equal(io.stopped, true);
+  });
+
+  test("several waits complete in the order they were made", async () => {
+    const io = new Executor();
+    const timer = new SteadyTimer(io, 2);
+    const log: number[] = [];
+    for (let i = 0; i < 5; i++) timer.asyncWait(() => log.push(i));
+    assert.equal(await io.run(), 5);
+    assert.deepEqual(log, [0, 1, 2, 3, 4]);
+  });
+
+  test("timers complete by expiry, not by creation", async () => {
+    const io = new Executor();
+    const log: string[] = [];
+    new SteadyTimer(io, 20).asyncWait(() => log.push("20 ms"));
+    new SteadyTimer(io, 1).asyncWait(() => log.push("1 ms"));
+    await io.run();
+    assert.deepEqual(log, ["1 ms", "20 ms"]);
+  });
+
+  test("without an expiry the timer is expired: the handler is posted at once", () => {
+    const io = new Executor();
+    const timer = new SteadyTimer(io);
+    assert.ok(timer.expiry <= performance.now());
+    let error: Error | undefined = new Error("not called");
+    timer.asyncWait((e) => {
+      error = e;
+    });
+    assert.equal(timer.cancel(), 0); // no longer cancellable
+    assert.equal(io.poll(), 1);
+    assert.equal(error, undefined);
+  });
+
+  test("an async handler counts as work until it settles", async () => {
+    const io = new Executor();
+    const timer = new SteadyTimer(io, 1);
+    const log: string[] = [];
+    timer.asyncWait(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      log.push("done");
+    });
+    await io.run();
+    assert.deepEqual(log, ["done"]);
+  });
+
+  test("rejects a handler that is not a function; no wait starts", async () => {
+    const io = new Executor();
+    const timer = new SteadyTimer(io, 60_000);
+    assert.throws(
+      // @ts-expect-error: testing a bad argument
+      () => timer.asyncWait(42),
+      {
+        name: "TypeError",
+        message:
+          "Cannot wait on timer as 'handler' must be a function: current value is 42",
+      },
+    );
+    assert.equal(timer.cancel(), 0);
+    assert.equal(await io.run(), 0); // no work was counted
+  });
+});
+
+describe("SteadyTimer cancellation", () => {
+  test("cancel gives every pending wait an AbortError, exactly once", async () => {
+    const io = new Executor();
+    const timer = new SteadyTimer(io, 5);
+    const errors: (Error | undefined)[] = [];
+    timer.asyncWait((e) => errors.push(e));
+    timer.asyncWait((e) => errors.push(e));
+    assert.equal(timer.cancel(), 2);
+    assert.equal(timer.cancel(), 0);
+    assert.equal(await io.run(), 2);
+    assert.equal(errors.length, 2);
+    for (const error of errors) {
+      assert.ok(error instanceof DOMException);
+      assert.equal(error.name, "AbortError");
+    }
+    // Outlive the original expiry: the handlers are not called again.
+    await new SteadyTimer(io, 10).wait();
+    io.restart();
+    assert.equal(await io.run(), 0);
+    assert.equal(errors.length, 2);
+  });
+
+  test("cancel from a handler while run() waits", async () => {
+    const io = new Executor();
+    const timer = new SteadyTimer(io, 60_000);
+    let error: Error | undefined;
+    timer.asyncWait((e) => {
+      error = e;
+    });
+    setTimeout(() => io.post(() => timer.cancel()), 1);
+    assert.equal(await io.run(), 2);
+    assert.equal(error?.name, "AbortError");
+  });
+
+  test("cancelOne cancels the oldest pending wait", async () => {
+    const io = new Executor();
+    const timer = new SteadyTimer(io, 2);
+    const log: string[] = [];
+    timer.asyncWait((e) => log.push(`first ${e?.name ?? "expired"}`));
+    timer.asyncWait((e) => log.push(`second ${e?.name ?? "expired"}`));
+    assert.equal(timer.cancelOne(), 1);
+    await io.run();
+    assert.deepEqual(log, ["first AbortError", "second expired"]);
+    assert.equal(timer.cancelOne(), 0);
+  });
+
+  test("expiresAfter cancels pending waits and sets a new expiry", async () => {
+    const io = new Executor();
+    const timer = new SteadyTimer(io, 60_000);
+    const log: string[] = [];
+    timer.asyncWait((e) => log.push(e?.name ?? "expired"));
+    const before = performance.now();
+    assert.equal(timer.expiresAfter(1), 1);
+    assert.ok(timer.expiry >= before + 1);
+    timer.asyncWait((e) => log.push(e?.name ?? "expired"));
+    await io.run();
+    assert.deepEqual(log, ["AbortError", "expired"]);
+    assert.equal(timer.expiresAfter(0), 0);
+  });
+
+  test("expiresAt cancels pending waits; a past time makes it expired", async () => {
+    const io = new Executor();
+    const timer = new SteadyTimer(io, 60_000);
+    const pending = timer.wait();
+    assert.equal(timer.expiresAt(performance.now() - 5), 1);
+    await assert.rejects(pending, { name: "AbortError" });
+    await timer.wait(); // already expired
+    assert.equal(timer.expiresAt(123.5), 0);
+    assert.equal(timer.expiry, 123.5);
+  });
+
+  test("bad durations throw RangeError/TypeError; nothing changes", async () => {
+    const io = new Executor();
+    const timer = new SteadyTimer(io, 60_000);
+    const expiry = timer.expiry;
+    const pending = timer.wait();
+    for (const ms of [-1, NaN, Infinity]) {
+      assert.throws(() => timer.expiresAfter(ms), {
+        name: "RangeError",
+        message:
+          `Cannot set timer expiry as 'ms' must be a finite number >= 0: current value is ${ms}`,
+      });
+      assert.throws(() => new SteadyTimer(io, ms), {
+        name: "RangeError",
+        message:
+          `Cannot create timer as 'expiryMs' must be a finite number >= 0: current value is ${ms}`,
+      });
+    }
+    for (const t of [NaN, -Infinity]) {
+      assert.throws(() => timer.expiresAt(t), {
+        name: "RangeError",
+        message:
+          `Cannot set timer expiry as 'timeMs' must be a finite number: current value is ${t}`,
+      });
+    }
+    assert.throws(
+      // @ts-expect-error: testing a bad argument
+      () => timer.expiresAfter("1"),
+      { name: "TypeError" },
+    );
+    assert.throws(
+      // @ts-expect-error: testing a bad argument
+      () => new SteadyTimer(null, 1),
+      {
+        name: "TypeError",
+        message:
+          "Cannot create timer as 'executor' must be an Executor: current value is null",
+      },
+    );
+    assert.equal(timer.expiry, expiry);
+    assert.equal(timer.cancel(), 1); // the wait was still pending
+    await assert.rejects(pending, { name: "AbortError" });
+  });
+});
+
+describe("SteadyTimer runtime timer", () => {
+  test("one runtime timer per timer, cleared by every way of cancelling", async () => {
+    await withLiveTimers(async (live) => {
+      const io = new Executor();
+      const timer = new SteadyTimer(io, 60_000);
+      timer.asyncWait(() => {});
+      timer.asyncWait(() => {});
+      assert.equal(live.size, 1);
+      timer.cancel();
+      assert.equal(live.size, 0);
+
+      timer.asyncWait(() => {});
+      timer.asyncWait(() => {});
+      timer.cancelOne();
+      assert.equal(live.size, 1);
+      timer.cancelOne();
+      assert.equal(live.size, 0);
+
+      timer.asyncWait(() => {});
+      assert.equal(timer.expiresAfter(60_000), 1);
+      assert.equal(live.size, 0);
+
+      const controller = new AbortController();
+      const waiting = timer.wait(controller.signal);
+      assert.equal(live.size, 1);
+      controller.abort();
+      assert.equal(live.size, 0);
+      await assert.rejects(waiting, { name: "AbortError" });
+      assert.equal(await io.run(), 5);
+    });
+  });
+
+  test("none is left once the timer expired", async () => {
+    await withLiveTimers(async (live) => {
+      const io = new Executor();
+      new SteadyTimer(io, 1).asyncWait(() => {});
+      assert.equal(await io.run(), 1);
+      assert.equal(live.size, 0);
+    });
+  });
+
+  test("a run() with a deadline clears its wake-up timer", async () => {
+    await withLiveTimers(async (live) => {
+      const io = new Executor();
+      const guard = io.makeWorkGuard();
+      const running = io.runFor(60_000);
+      io.post(() => guard.reset());
+      assert.equal(await running, 1);
+      assert.equal(live.size, 0);
+    });
+  });
+});
+
+describe("SteadyTimer.wait", () => {
+  test("resolves after the expiry without running the executor", async () => {
+    const io = new Executor();
+    const timer = new SteadyTimer(io, 5);
+    await timer.wait();
+    assert.ok(performance.now() >= timer.expiry);
+    assert.equal(io.poll(), 0); // posted nothing, counted no work
+  });
+
+  test("a signal aborts only its own wait", async () => {
+    const timer = new SteadyTimer(new Executor(), 60_000);
+    const controller = new AbortController();
+    const aborted = timer.wait(controller.signal);
+    const other = timer.wait();
+    controller.abort(new Error("my reason"));
+    await assert.rejects(aborted, { message: "my reason" });
+    assert.equal(timer.cancel(), 1); // only the other one was pending
+    await assert.rejects(other, { name: "AbortError" });
+  });
+
+  test("an already aborted signal rejects at once", async () => {
+    const timer = new SteadyTimer(new Executor(), 60_000);
+    await assert.rejects(timer.wait(AbortSignal.abort()), {
+      name: "AbortError",
+    });
+    assert.equal(timer.cancel(), 0);
+  });
+
+  test("a signal that is not an AbortSignal rejects with TypeError", async () => {
+    const timer = new SteadyTimer(new Executor(), 60_000);
+    await assert.rejects(
+      // @ts-expect-error: testing a bad argument
+      timer.wait({ aborted: false }),
+      {
+        name: "TypeError",
+        message:
+          "Cannot wait on timer as 'signal' must be an AbortSignal: current value is {\"aborted\":false}",
+      },
+    );
+    assert.equal(timer.cancel(), 0);
+  });
+
+  test("an expiry beyond setTimeout's range does not fire early", async () => {
+    const timer = new SteadyTimer(new Executor(), 2 ** 32);
+    let settled = false;
+    const waiting = timer.wait().then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(settled, false);
+    assert.equal(timer.cancel(), 1);
+    await waiting;
+  });
+});
