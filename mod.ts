@@ -7,4 +7,5 @@
 export * from "./src/errors.ts";
 export * from "./src/executor.ts";
 export * from "./src/thread_pool.ts";
+export * from "./src/task.ts";
 export * from "./src/listener.ts";

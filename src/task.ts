@@ -50,6 +50,7 @@
  *
  * @module
  */
+import { internals } from "./_executor_internals.ts";
 import { Executor } from "./executor.ts";
 import { ThreadPool } from "./thread_pool.ts";
 
@@ -85,7 +86,14 @@ const IDLE = 0;
 const RUNNING = 1;
 const COMPLETING = 2;
 const COMPLETED = 3;
-type State = typeof IDLE | typeof RUNNING | typeof COMPLETING | typeof COMPLETED;
+// Handed to work that has no signal to follow; nothing ever aborts it.
+const NEVER_ABORTED = new AbortController().signal;
+
+type State =
+  | typeof IDLE
+  | typeof RUNNING
+  | typeof COMPLETING
+  | typeof COMPLETED;
 
 function show(value: unknown): string {
   if (typeof value === "string") return `"${value}"`;
@@ -126,15 +134,9 @@ export class Task<T = unknown> {
   #hasError = false;
   #error: unknown = undefined;
   #result: T | undefined = undefined;
-  #controller: AbortController | undefined;
-  #releaseWork: (() => void) | undefined;
+  #countsAsWork = false;
   #waiters: PromiseWithResolvers<void> | undefined;
-  #onAbort = (): void => {
-    const reason = this.#signal!.reason;
-    this.setError(reason);
-    this.#controller?.abort(reason);
-    this.#finish(false);
-  };
+  #onAbort: (() => void) | undefined;
 
   /**
    * Creates a task; nothing runs until it is started or completed.
@@ -383,7 +385,9 @@ export class Task<T = unknown> {
     }
     const signal = this.#start("run task in a thread");
     if (signal === undefined) return;
-    this.#settleWith(pool.run<T>(name, args, { signal }));
+    this.#settleWith(
+      pool.run<T>(name, args, signal === NEVER_ABORTED ? {} : { signal }),
+    );
   }
 
   /**
@@ -451,9 +455,6 @@ export class Task<T = unknown> {
     if (this.#state >= COMPLETING) {
       throw new Error("Cannot complete task as it is already completed");
     }
-    this.#controller?.abort(
-      new DOMException("The task was completed", "AbortError"),
-    );
     this.#finish(true);
   }
 
@@ -492,20 +493,26 @@ export class Task<T = unknown> {
       );
     }
     this.#state = RUNNING;
-    this.#controller = new AbortController();
     if (this.#executor !== undefined) {
-      const work = new Promise<void>((resolve) => {
-        this.#releaseWork = resolve;
-      });
-      this.#executor.track(work, () => this.#deliver(false));
+      // The pending callback is the executor's outstanding work, as a
+      // pending operation is an io_context's: its run() waits for it.
+      internals.workStarted(this.#executor);
+      this.#countsAsWork = true;
     }
     const signal = this.#signal;
-    if (signal?.aborted) {
-      this.#onAbort();
+    if (signal === undefined) return NEVER_ABORTED;
+    if (signal.aborted) {
+      this.#abort();
       return undefined;
     }
-    signal?.addEventListener("abort", this.#onAbort, { once: true });
-    return this.#controller.signal;
+    this.#onAbort = () => this.#abort();
+    signal.addEventListener("abort", this.#onAbort, { once: true });
+    return signal;
+  }
+
+  #abort(): void {
+    this.setError(this.#signal!.reason);
+    this.#finish(false);
   }
 
   #settleWith(promise: Promise<T>): void {
@@ -526,13 +533,19 @@ export class Task<T = unknown> {
   /** Decides the outcome; the callback runs now or on the executor. */
   #finish(direct: boolean): void {
     this.#state = COMPLETING;
-    this.#signal?.removeEventListener("abort", this.#onAbort);
-    if (this.#releaseWork !== undefined) {
-      this.#releaseWork();
-    } else if (this.#executor !== undefined) {
-      this.#executor.post(() => this.#deliver(false));
-    } else {
+    if (this.#onAbort !== undefined) {
+      this.#signal!.removeEventListener("abort", this.#onAbort);
+    }
+    if (this.#executor === undefined) {
       this.#deliver(!direct);
+      return;
+    }
+    // Queued before the work is released, so a waiting run() never sees
+    // the executor without work in between.
+    this.#executor.post(() => this.#deliver(false));
+    if (this.#countsAsWork) {
+      this.#countsAsWork = false;
+      internals.workFinished(this.#executor);
     }
   }
 

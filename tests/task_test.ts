@@ -2,12 +2,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import process from "node:process";
-import {
-  Executor,
-  Task,
-  ThreadPool,
-  WorkerCrashedError,
-} from "../mod.ts";
+import { Executor, Task, ThreadPool, WorkerCrashedError } from "../mod.ts";
 
 (globalThis as { __ioxMainThread?: boolean }).__ioxMainThread = true;
 
@@ -56,7 +51,7 @@ describe("Task construction", () => {
       {
         name: "TypeError",
         message:
-          'Cannot create task as \'signal\' must be an AbortSignal: current value is "stop"',
+          "Cannot create task as 'signal' must be an AbortSignal: current value is \"stop\"",
       },
     );
   });
@@ -168,9 +163,9 @@ describe("Task.run", () => {
     assert.throws(() => task.run("op" as never), {
       name: "TypeError",
       message:
-        'Cannot run task as \'op\' must be a function: current value is "op"',
+        "Cannot run task as 'op' must be a function: current value is \"op\"",
     });
-    task.run(async () => 1 as never);
+    task.run(() => Promise.resolve(1 as never));
     await task.wait();
     assert.equal(calls.length, 1);
   });
@@ -178,12 +173,12 @@ describe("Task.run", () => {
   test("running twice throws and nothing runs twice", async () => {
     const { task, calls } = recording<number>();
     let ops = 0;
-    task.run(async () => ++ops);
-    assert.throws(() => task.run(async () => ++ops), {
+    task.run(() => Promise.resolve(++ops));
+    assert.throws(() => task.run(() => Promise.resolve(++ops)), {
       message: "Cannot run task as it was already started",
     });
     await task.wait();
-    assert.throws(() => task.run(async () => ++ops), {
+    assert.throws(() => task.run(() => Promise.resolve(++ops)), {
       message: "Cannot run task as it was already completed",
     });
     assert.equal(ops, 1);
@@ -214,8 +209,9 @@ describe("Task.run", () => {
       signal: AbortSignal.abort(new Error("cancelled by user")),
     });
     let started = false;
-    task.run(async () => {
+    task.run(() => {
       started = true;
+      return Promise.resolve();
     });
     await task.wait();
     assert.equal(started, false);
@@ -240,7 +236,7 @@ describe("Task.run", () => {
   test("an abort after completion is ignored", async () => {
     const controller = new AbortController();
     const { task, calls } = recording<number>({ signal: controller.signal });
-    task.run(async () => 1);
+    task.run(() => Promise.resolve(1));
     await task.wait();
     controller.abort();
     assert.equal(task.error, undefined);
@@ -248,7 +244,11 @@ describe("Task.run", () => {
     assert.equal(calls.length, 1);
   });
 
-  test("a callback error without an executor is reported, not lost", async () => {
+  test("a callback error without an executor is reported, not lost", {
+    // bun test fails the running test on any reported error before a
+    // process "uncaughtException" listener sees it.
+    skip: "Bun" in globalThis,
+  }, async () => {
     const reported = Promise.withResolvers<unknown>();
     const listener = (error: unknown): void => reported.resolve(error);
     process.on("uncaughtException", listener);
@@ -256,7 +256,7 @@ describe("Task.run", () => {
       const task = new Task(null, () => {
         throw new Error("callback failed");
       });
-      task.run(async () => undefined);
+      task.run(() => Promise.resolve(undefined));
       await task.wait();
       assert.equal(
         ((await reported.promise) as Error).message,
@@ -275,7 +275,7 @@ describe("Task.run", () => {
       const task = new Task<number>(i, (t) => {
         hits[t.source as number]! += 1;
       });
-      task.run(async () => i);
+      task.run(() => Promise.resolve(i));
       tasks.push(task);
     }
     await Promise.all(tasks.map((t) => t.wait()));
@@ -327,7 +327,7 @@ describe("Task with an executor", () => {
     const task = new Task(null, () => {
       throw new Error("callback failed");
     }, { executor });
-    task.run(async () => undefined);
+    task.run(() => Promise.resolve(undefined));
     await assert.rejects(executor.run(), { message: "callback failed" });
     await task.wait();
     assert.ok(task.completed);
@@ -395,9 +395,10 @@ describe("Task.runInThread", () => {
     await using pool = new ThreadPool(MODULE, { threads: 1 });
     const controller = new AbortController();
     const { task, calls, called } = recording({ signal: controller.signal });
-    task.runInThread(pool, "hang");
-    // Give the worker the task before aborting.
-    await pool.run("add", [1, 1]).catch(() => {});
+    const started = new Int32Array(new SharedArrayBuffer(4));
+    task.runInThread(pool, "hang", [started]);
+    const waiting = Atomics.waitAsync(started, 0, 0);
+    if (waiting.async) await waiting.value;
     controller.abort();
     await called;
     assert.equal((task.propagateError() as Error).name, "AbortError");

@@ -1,0 +1,47 @@
+// Copyright 2026 the iox authors. MIT license.
+// The README's Task examples, run as a user would run them.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { connectMany } from "../examples/connect_many.ts";
+import { startEchoServer } from "../examples/echo_server.ts";
+import { digest } from "../examples/hash_worker.ts";
+import { hashAll } from "../examples/parallel_hash.ts";
+import { NetListener } from "../mod.ts";
+import { ipv6Loopback, socketDir } from "./_net.ts";
+
+const ipv6 = await ipv6Loopback();
+
+describe("examples/parallel_hash.ts", () => {
+  test("the workers' digests equal the same work done on this thread", async () => {
+    const { digests } = await hashAll(3, 1, 2);
+    assert.deepEqual(digests, [digest(1, 1), digest(2, 1), digest(3, 1)]);
+    assert.equal(new Set(digests).size, 3);
+  });
+});
+
+describe("examples/connect_many.ts", () => {
+  test("every server answers; a refused target reports its error", async () => {
+    const { dir, remove } = socketDir();
+    try {
+      await using server = await startEchoServer({
+        path: join(dir, "many.sock"),
+        ipv6,
+        log: () => {},
+      });
+      const probe = new NetListener();
+      const [refusing] = await probe.open("127.0.0.1:0");
+      await probe.disconnect();
+      const outcomes = await connectMany([...server.addrs, refusing!]);
+      assert.equal(outcomes.length, server.addrs.length + 1);
+      for (const outcome of outcomes.slice(0, -1)) {
+        assert.equal(outcome.reply, `hello ${outcome.target}`);
+        assert.equal(outcome.error, undefined);
+      }
+      assert.equal(outcomes.at(-1)!.reply, undefined);
+      assert.match(outcomes.at(-1)!.error!, /ECONNREFUSED/);
+    } finally {
+      remove();
+    }
+  });
+});
