@@ -2,8 +2,18 @@
 // Argument checks shared by the public classes, so that every message has the
 // form "Cannot <action> as <what> must be <rule>: current value is <value>".
 
-/** Renders a value for an error message: strings quoted, objects as JSON. */
+const MAX_SHOWN = 60;
+
+/**
+ * Renders a value for an error message: strings quoted, objects as JSON,
+ * anything long cut short so a message stays one readable line.
+ */
 export function formatValue(value: unknown): string {
+  const text = render(value);
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text;
+}
+
+function render(value: unknown): string {
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "function") {

@@ -51,6 +51,7 @@
  * @module
  */
 import { internals } from "./_executor_internals.ts";
+import { formatValue } from "./_validate.ts";
 import { Executor } from "./executor.ts";
 import { ThreadPool } from "./thread_pool.ts";
 
@@ -94,13 +95,6 @@ type State =
   | typeof RUNNING
   | typeof COMPLETING
   | typeof COMPLETED;
-
-function show(value: unknown): string {
-  if (typeof value === "string") return `"${value}"`;
-  if (typeof value === "function") return "a function";
-  if (value === null || typeof value !== "object") return String(value);
-  return Array.isArray(value) ? "an array" : "an object";
-}
 
 /**
  * One unit of work and its single completion callback, as QEMU's `QIOTask`.
@@ -156,14 +150,14 @@ export class Task<T = unknown> {
     if (typeof callback !== "function") {
       throw new TypeError(
         `Cannot create task as 'callback' must be a function: current value is ${
-          show(callback)
+          formatValue(callback)
         }`,
       );
     }
     if (options === null || typeof options !== "object") {
       throw new TypeError(
         `Cannot create task as 'options' must be an object: current value is ${
-          show(options)
+          formatValue(options)
         }`,
       );
     }
@@ -171,14 +165,14 @@ export class Task<T = unknown> {
     if (executor !== undefined && !(executor instanceof Executor)) {
       throw new TypeError(
         `Cannot create task as 'executor' must be an Executor: current value is ${
-          show(executor)
+          formatValue(executor)
         }`,
       );
     }
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new TypeError(
         `Cannot create task as 'signal' must be an AbortSignal: current value is ${
-          show(signal)
+          formatValue(signal)
         }`,
       );
     }
@@ -365,21 +359,21 @@ export class Task<T = unknown> {
     if (!(pool instanceof ThreadPool)) {
       throw new TypeError(
         `Cannot run task in a thread as 'pool' must be a ThreadPool: current value is ${
-          show(pool)
+          formatValue(pool)
         }`,
       );
     }
     if (typeof name !== "string") {
       throw new TypeError(
         `Cannot run task in a thread as 'name' must be a string: current value is ${
-          show(name)
+          formatValue(name)
         }`,
       );
     }
     if (!Array.isArray(args)) {
       throw new TypeError(
         `Cannot run task in a thread as 'args' must be an array: current value is ${
-          show(args)
+          formatValue(args)
         }`,
       );
     }
@@ -415,7 +409,7 @@ export class Task<T = unknown> {
     if (typeof op !== "function") {
       throw new TypeError(
         `Cannot run task as 'op' must be a function: current value is ${
-          show(op)
+          formatValue(op)
         }`,
       );
     }

@@ -410,7 +410,7 @@ describe("Task.runInThread", () => {
     const task = new Task<number>(null, () => {});
     assert.throws(() => task.runInThread({} as never, "add"), {
       name: "TypeError",
-      message: /'pool' must be a ThreadPool: current value is an object/,
+      message: /'pool' must be a ThreadPool: current value is \{\}/,
     });
     assert.throws(() => task.runInThread(pool, 7 as never), {
       name: "TypeError",
