@@ -2,6 +2,9 @@
 // The README's Task examples, run as a user would run them.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
 import { join } from "node:path";
 import { connectMany } from "../examples/connect_many.ts";
 import { startEchoServer } from "../examples/echo_server.ts";
@@ -11,6 +14,47 @@ import { NetListener } from "../mod.ts";
 import { ipv6Loopback, socketDir } from "./_net.ts";
 
 const ipv6 = await ipv6Loopback();
+
+/** Runs an example as its README command does; resolves with its output. */
+function runExample(name: string): Promise<string> {
+  const file = fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
+  const args = "Bun" in globalThis
+    ? [file]
+    : ["run", "--allow-read", "--no-check", file];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { timeout: 60_000 }, (error, stdout) => {
+      if (error) reject(error);
+      else resolve(stdout);
+    });
+  });
+}
+
+describe("examples/executor.ts", () => {
+  test("runs its jobs in order, ticks three times and stops", async () => {
+    const lines = (await runExample("executor.ts")).trim().split("\n");
+    // The strand keeps each job's start and end together, whatever ticks.
+    assert.deepEqual(lines.filter((line) => line.startsWith("job")), [
+      "job a: start",
+      "job a: end",
+      "job b: start",
+      "job b: end",
+      "job c: start",
+      "job c: end",
+    ]);
+    assert.deepEqual(lines.filter((line) => line.startsWith("tick")), [
+      "tick 1",
+      "tick 2",
+      "tick 3",
+    ]);
+    assert.match(lines.at(-1)!, /^ran \d+ handlers; stopped: true$/);
+  });
+});
+
+describe("examples/thread_pool.ts", () => {
+  test("prints the squares", async () => {
+    assert.match(await runExample("thread_pool.ts"), /\[ 1, 4, 9, 16 \]/);
+  });
+});
 
 describe("examples/parallel_hash.ts", () => {
   test("the workers' digests equal the same work done on this thread", async () => {
