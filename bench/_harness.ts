@@ -14,7 +14,11 @@ export interface BenchDefinition {
   group?: string;
   /** The group's reference: the others are reported as ratios of it. */
   baseline?: boolean;
-  /** The measured work; `b.start()`/`b.end()` narrow what is timed. */
+  /**
+   * The measured work; `b.start()`/`b.end()` narrow what is timed. Declare
+   * asynchronous work as an `async` function: Deno.bench awaits only those,
+   * and times a plain function that returns a promise as synchronous.
+   */
   fn: (b: BenchContext) => void | Promise<void>;
 }
 

@@ -1,63 +1,111 @@
 // Copyright 2026 the iox authors. MIT license.
-// Connections accepted and echoed per second: NetListener against a raw
-// Deno.listen accept loop (the baseline) and node:net's createServer, all
-// in this process, each served the same clients. One bench iteration is
-// BATCH clients that connect at once, send a small message, shut down their
-// sending side, read the echo to the end and close.
+// Connections accepted and echoed per second, on Deno and on Bun:
+//   deno bench -A bench/listener_bench.ts
+//   bun tools/bench_bun.ts bench/listener_bench.ts
 //
-// The iteration counts are fixed and small because under `deno bench` (not
-// `deno run`) this process's descriptor count grows by one per client
-// connection until the run ends, whichever server is measured; thousands of
-// iterations would hit the descriptor limit.
-import { createServer, type Server } from "node:net";
+// Three servers in this process, side by side in one group:
+// - the baseline, the raw accept loop a user would write with the runtime's
+//   own API: under Deno `Deno.listen` and each connection's
+//   `conn.readable.pipeTo(conn.writable)`; under Bun `Bun.listen` writing
+//   each chunk back from its `data` callback and ending on `end` (the
+//   payload is small enough for every write to be taken at once);
+// - NetListener with the handler `conn.readable.pipeTo(conn.writable)`;
+// - node:net's `createServer` with `socket.pipe(socket)`.
+// Every server echoes what it reads and closes after the client's end of
+// stream. One iteration is the same client load for each: CLIENTS node:net
+// sockets connect to 127.0.0.1 at once, each sends PAYLOAD bytes, ends its
+// sending side, reads the echo to the end (checking every byte came back)
+// and closes. The bench functions are `async` on purpose: Deno.bench awaits
+// the promise of an `async` function only; a plain function returning a
+// promise is timed as synchronous, starting iterations without waiting.
+import { connect, createServer, type Server, type Socket } from "node:net";
+import { bench } from "./_harness.ts";
 import { NetListener } from "../src/listener.ts";
 
-const BATCH = 16;
-const payload = new TextEncoder().encode("ping ".repeat(20));
+const CLIENTS = 16;
+const PAYLOAD = 100;
+const GROUP = `accept+echo, ${CLIENTS} concurrent clients`;
+const payload = new Uint8Array(PAYLOAD).fill(0x70);
 
-// Under load the loopback here now and then resets a connect; retry it, the
-// same for every server.
-async function connect(port: number): Promise<Deno.TcpConn> {
-  for (let attempt = 1;; attempt++) {
-    try {
-      return await Deno.connect({ hostname: "127.0.0.1", port });
-    } catch (error) {
-      if (!(error instanceof Deno.errors.ConnectionReset) || attempt === 5) {
-        throw error;
-      }
+function roundTrip(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = connect(port, "127.0.0.1");
+    let echoed = 0;
+    socket.on("data", (chunk: Uint8Array) => echoed += chunk.length);
+    socket.on("error", reject);
+    socket.on("close", () => {
+      if (echoed === PAYLOAD) resolve();
+      else reject(new Error(`echo lost: ${echoed} of ${PAYLOAD} bytes`));
+    });
+    socket.end(payload);
+  });
+}
+
+async function clients(port: number): Promise<void> {
+  const trips: Promise<void>[] = [];
+  for (let i = 0; i < CLIENTS; i++) trips.push(roundTrip(port));
+  await Promise.all(trips);
+}
+
+interface Raw {
+  name: string;
+  port: number;
+  close(): void;
+}
+
+// Bun's API, as much of it as the raw baseline uses.
+interface BunSocket {
+  write(data: Uint8Array): number;
+  end(): void;
+}
+interface BunApi {
+  listen(options: {
+    hostname: string;
+    port: number;
+    allowHalfOpen: boolean;
+    socket: {
+      data(socket: BunSocket, data: Uint8Array): void;
+      end(socket: BunSocket): void;
+    };
+  }): { port: number; stop(closeActiveConnections?: boolean): void };
+}
+
+function rawServer(): Raw {
+  const bun = (globalThis as { Bun?: BunApi }).Bun;
+  if (bun !== undefined) {
+    const server = bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      allowHalfOpen: true,
+      socket: {
+        data: (socket, data) => void socket.write(data),
+        end: (socket) => socket.end(),
+      },
+    });
+    return {
+      name: "raw Bun.listen",
+      port: server.port,
+      close: () => server.stop(true),
+    };
+  }
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  (async () => {
+    for await (const conn of listener) {
+      conn.readable.pipeTo(conn.writable).catch(() => {});
     }
-  }
+  })().catch(() => {});
+  return {
+    name: "raw Deno.listen",
+    port: (listener.addr as Deno.NetAddr).port,
+    close: () => listener.close(),
+  };
 }
 
-async function roundTrip(port: number): Promise<void> {
-  const conn = await connect(port);
-  await conn.write(payload);
-  await conn.closeWrite();
-  const buffer = new Uint8Array(1024);
-  let total = 0;
-  for (;;) {
-    const n = await conn.read(buffer);
-    if (n === null) break;
-    total += n;
-  }
-  conn.close();
-  if (total !== payload.length) throw new Error(`echo lost: ${total} bytes`);
-}
-
-function batch(port: number): Promise<void[]> {
-  return Promise.all(Array.from({ length: BATCH }, () => roundTrip(port)));
-}
-
-// Raw Deno: the accept loop and Deno's own streams.
-const raw = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-(async () => {
-  for await (const conn of raw) {
-    conn.readable.pipeTo(conn.writable).catch(() => {});
-  }
-})().catch(() => {});
+const raw = rawServer();
 
 const listener = new NetListener({ name: "bench" });
 const [addr] = await listener.open("127.0.0.1:0");
+if (addr?.transport !== "tcp") throw new Error("NetListener did not listen");
 listener.setClientHandler((conn) => conn.readable.pipeTo(conn.writable));
 
 const server: Server = createServer((socket) => socket.pipe(socket));
@@ -68,35 +116,31 @@ const nodePort = await new Promise<number>((resolve) => {
   });
 });
 
-const rawPort = (raw.addr as Deno.NetAddr).port;
-const listenerPort = addr?.transport === "tcp" ? addr.port : 0;
-
-Deno.bench({
-  name: `raw Deno.listen accept loop (${BATCH} clients)`,
-  group: "accept+echo",
+bench({
+  name: raw.name,
+  group: GROUP,
   baseline: true,
-  n: 120,
-  warmup: 10,
-  fn: () => batch(rawPort).then(() => {}),
+  async fn() {
+    await clients(raw.port);
+  },
+});
+bench({
+  name: "NetListener",
+  group: GROUP,
+  async fn() {
+    await clients(addr.port);
+  },
+});
+bench({
+  name: "node:net createServer",
+  group: GROUP,
+  async fn() {
+    await clients(nodePort);
+  },
 });
 
-Deno.bench({
-  name: `NetListener (${BATCH} clients)`,
-  group: "accept+echo",
-  n: 120,
-  warmup: 10,
-  fn: () => batch(listenerPort).then(() => {}),
-});
-
-Deno.bench({
-  name: `node:net createServer (${BATCH} clients)`,
-  group: "accept+echo",
-  n: 120,
-  warmup: 10,
-  fn: () => batch(nodePort).then(() => {}),
-});
-
-globalThis.addEventListener("unload", () => {
+// Let the process end once the benches ran (Deno; tools/bench_bun.ts exits).
+globalThis.addEventListener?.("unload", () => {
   raw.close();
   void listener.disconnect();
   server.close();

@@ -11,7 +11,9 @@
  *   once 64 KiB wait unread, so a slow reader slows the peer down instead of
  *   filling memory.
  * - A write on `writable` resolves once the kernel took every byte of it, so
- *   awaiting writes (or `pipeTo`) respects the peer's pace. Closing
+ *   awaiting writes (or `pipeTo`) respects the peer's pace. A TCP
+ *   connection sends small writes at once on both runtimes (no Nagle
+ *   delay: `TCP_NODELAY` is set, as Bun does by itself). Closing
  *   `writable` shuts down the sending side (the peer reads the end of the
  *   stream) and leaves `readable` open.
  * - Once `readable` is done (end of stream, error or cancel) and `writable`
@@ -79,7 +81,12 @@ export interface ConnectionTransport {
    * @returns A promise that resolves when the shutdown was sent.
    */
   closeWrite(): Promise<void>;
-  /** Releases the socket; called exactly once. */
+  /**
+   * Releases the socket; called exactly once. Like closing a socket, the
+   * bytes written so far still reach the peer, followed by the end of the
+   * stream: after the peer's end of stream, `Connection` closes without a
+   * {@linkcode ConnectionTransport.closeWrite} first.
+   */
   close(): void;
 }
 
@@ -183,21 +190,7 @@ export class Connection implements AsyncDisposable {
   /** The bytes from the peer, in order; ends when the peer shuts down. */
   get readable(): ReadableStream<Uint8Array> {
     return this.#readable ??= new ReadableStream<Uint8Array>({
-      pull: async (controller) => {
-        let chunk: Uint8Array | null;
-        try {
-          chunk = await this.#next();
-        } catch (error) {
-          this.#readSideDone();
-          throw error;
-        }
-        if (chunk === null) {
-          controller.close();
-          this.#readSideDone();
-        } else {
-          controller.enqueue(chunk);
-        }
-      },
+      pull: (controller) => this.#pull(controller),
       cancel: () => {
         this.#chunk = null;
         this.#readSideDone();
@@ -208,7 +201,7 @@ export class Connection implements AsyncDisposable {
   /** The bytes to the peer; closing it shuts down the sending side. */
   get writable(): WritableStream<Uint8Array> {
     return this.#writable ??= new WritableStream<Uint8Array>({
-      write: async (chunk) => {
+      write: (chunk) => {
         if (this.#closed) throw this.#closedError();
         if (!(chunk instanceof Uint8Array)) {
           throw new TypeError(
@@ -218,19 +211,22 @@ export class Connection implements AsyncDisposable {
         if (this.#failure) throw this.#failure.error;
         this.#writing = true;
         this.#notify();
-        try {
-          await this.#transport.write(chunk);
-        } catch (error) {
-          this.#fail(error);
-          throw error;
-        } finally {
+        return this.#transport.write(chunk).then(() => {
           this.#writing = false;
           this.#notify();
-        }
+        }, (error) => {
+          this.#writing = false;
+          this.#fail(error);
+          throw error;
+        });
       },
       close: async () => {
         try {
-          if (!this.#closed) await this.#transport.closeWrite();
+          // After the peer's end of stream a full close sends the same end
+          // of stream (every write was taken) without a separate shutdown.
+          if (!this.#closed && !(this.#eof && this.#readDone)) {
+            await this.#transport.closeWrite();
+          }
         } finally {
           this.#writeSideDone();
         }
@@ -287,20 +283,29 @@ export class Connection implements AsyncDisposable {
     return new Error("Cannot write to the connection as it is closed");
   }
 
-  // The sync part (taking the buffered chunk) runs inside the stream's pull,
-  // so a watch callback that calls read() sees IN drop at once.
-  async #next(): Promise<Uint8Array | null> {
-    for (;;) {
-      const chunk = this.#chunk;
-      if (chunk !== null) {
-        this.#chunk = null;
-        this.#notify();
-        return chunk;
-      }
-      if (this.#closed || this.#eof) return null;
-      if (this.#failure) throw this.#failure.error;
-      await this.#fill();
+  // Taking a buffered chunk happens synchronously inside the stream's
+  // pull, so a watch callback that reads sees IN drop at once; otherwise one
+  // transport read is awaited and the pull runs again.
+  #pull(
+    controller: ReadableStreamDefaultController<Uint8Array>,
+  ): Promise<void> | undefined {
+    const chunk = this.#chunk;
+    if (chunk !== null) {
+      this.#chunk = null;
+      this.#notify();
+      controller.enqueue(chunk);
+      return;
     }
+    if (this.#closed || this.#eof) {
+      controller.close();
+      this.#readSideDone();
+      return;
+    }
+    if (this.#failure) {
+      this.#readSideDone();
+      return Promise.reject(this.#failure.error);
+    }
+    return this.#fill().then(() => this.#pull(controller));
   }
 
   #fill(): Promise<void> {

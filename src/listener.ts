@@ -62,7 +62,7 @@
 
 import { Connection } from "./connection.ts";
 import type { Addr, ConnectionTransport } from "./connection.ts";
-import { net, type RawListener, resolveHost } from "./_runtime/mod.ts";
+import { net, type RawListener, resolver } from "./_runtime/mod.ts";
 
 export {
   type Addr,
@@ -795,7 +795,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       hosts = [bind.hostname];
     } else {
       try {
-        hosts = await resolveHost(bind.hostname);
+        hosts = await resolver.resolveHost(bind.hostname);
       } catch (error) {
         throw openError(spec, error);
       }

@@ -123,6 +123,30 @@ describe("Connection", () => {
     transport.push(null);
     await conn.readable.pipeTo(conn.writable);
     assert.deepEqual(transport.written, ["ping"]);
+    // The peer's end of stream came first: the close itself ends the stream.
+    assert.equal(transport.shutdowns, 0);
+    assert.equal(transport.closes, 1);
+  });
+
+  test("shuts down the sending side while the peer may still send", async () => {
+    const { transport, conn } = fake();
+    const writer = conn.writable.getWriter();
+    await writer.write(bytes("early"));
+    await writer.close();
+    assert.equal(transport.shutdowns, 1);
+    assert.equal(transport.closes, 0);
+    transport.push(bytes("late"));
+    transport.push(null);
+    const reader = conn.readable.getReader();
+    assert.equal(text((await reader.read()).value), "late");
+    assert.equal((await reader.read()).done, true);
+    assert.equal(transport.closes, 1);
+  });
+
+  test("a cancelled readable does not count as the peer's end", async () => {
+    const { transport, conn } = fake();
+    await conn.readable.cancel();
+    await conn.writable.close();
     assert.equal(transport.shutdowns, 1);
     assert.equal(transport.closes, 1);
   });

@@ -11,6 +11,12 @@ import {
   NetListener,
 } from "../src/listener.ts";
 import {
+  type BindAddr,
+  net,
+  type RawListener,
+  resolver,
+} from "../src/_runtime/mod.ts";
+import {
   closed,
   connected,
   connectTo,
@@ -29,6 +35,78 @@ const isBun = "Bun" in globalThis;
 function tcpPort(addr: Addr | undefined): number {
   assert.equal(addr?.transport, "tcp");
   return addr.port;
+}
+
+/** Makes the listener resolve the given names so; undone on dispose. */
+function resolveAs(
+  table: Record<string, string[]>,
+): AsyncDisposable & { asked: string[] } {
+  const original = resolver.resolveHost;
+  const asked: string[] = [];
+  resolver.resolveHost = (hostname) => {
+    asked.push(hostname);
+    const found = table[hostname];
+    return found
+      ? Promise.resolve(found)
+      : Promise.reject(new Error(`unknown host ${hostname}`));
+  };
+  return {
+    asked,
+    [Symbol.asyncDispose]() {
+      resolver.resolveHost = original;
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
+ * Replaces binding TCP addresses with fakes that listen nowhere: port 0
+ * gets 40001, 40002, ... in turn, and the second address of each of the
+ * first `failures` groups finds its port taken (EADDRINUSE). Undone on
+ * dispose.
+ */
+function fakeBinds(
+  { failures }: { failures: number },
+): AsyncDisposable & { calls: string[]; closed: string[]; open: number } {
+  const original = net.listen;
+  let nextPort = 40001;
+  let failed = 0;
+  const state = {
+    calls: [] as string[],
+    closed: [] as string[],
+    open: 0,
+    [Symbol.asyncDispose]() {
+      net.listen = original;
+      return Promise.resolve();
+    },
+  };
+  net.listen = (bind: BindAddr): RawListener => {
+    assert.equal(bind.transport, "tcp");
+    const label = `${bind.hostname}:${bind.port}`;
+    state.calls.push(label);
+    if (bind.port !== 0 && state.calls.length % 2 === 0 && failed < failures) {
+      failed++;
+      throw Object.assign(new Error(`address ${label} in use`), {
+        code: "EADDRINUSE",
+      });
+    }
+    const port = bind.port === 0 ? nextPort++ : bind.port;
+    const { promise, resolve } = Promise.withResolvers<null>();
+    let open = true;
+    state.open++;
+    return {
+      addr: { transport: "tcp", hostname: bind.hostname, port },
+      accept: () => promise,
+      close() {
+        if (!open) return;
+        open = false;
+        state.open--;
+        state.closed.push(`${bind.hostname}:${port}`);
+        resolve(null);
+      },
+    };
+  };
+  return state;
 }
 
 function echoHandler(conn: Connection): Promise<void> {
@@ -119,6 +197,86 @@ describe("NetListener.open", () => {
         "via localhost",
       );
     }
+  });
+
+  test("a name resolving to several addresses listens on all, on one port", {
+    skip: !ipv6 && "IPv6 loopback unavailable",
+  }, async () => {
+    await using resolving = resolveAs({ "multi.test": ["127.0.0.1", "::1"] });
+    await using listener = new NetListener();
+    const addrs = await listener.open("multi.test:0");
+    assert.deepEqual(
+      addrs.map((addr) => addr.transport === "tcp" && addr.hostname),
+      ["127.0.0.1", "::1"],
+    );
+    const port = tcpPort(addrs[0]);
+    assert.equal(tcpPort(addrs[1]), port);
+    assert.deepEqual(resolving.asked, ["multi.test"]);
+    listener.setClientHandler(echoHandler);
+    for (const addr of addrs) {
+      assert.equal((await echo(addr, "both")).toString(), "both");
+    }
+  });
+
+  test("with port 0, a taken port for a later address retries the group", async () => {
+    await using resolving = resolveAs({
+      "multi.test": ["10.0.0.1", "10.0.0.2"],
+    });
+    await using binding = fakeBinds({ failures: 1 });
+    await using listener = new NetListener();
+    const addrs = await listener.open("multi.test:0");
+    // First try: 10.0.0.1 got port 40001, 10.0.0.2 found it taken; the first
+    // was closed and the group tried again on a new port.
+    assert.deepEqual(binding.calls, [
+      "10.0.0.1:0",
+      "10.0.0.2:40001",
+      "10.0.0.1:0",
+      "10.0.0.2:40002",
+    ]);
+    assert.deepEqual(binding.closed, ["10.0.0.1:40001"]);
+    assert.deepEqual(addrs, [
+      { transport: "tcp", hostname: "10.0.0.1", port: 40002 },
+      { transport: "tcp", hostname: "10.0.0.2", port: 40002 },
+    ]);
+    assert.deepEqual(listener.addrs, addrs);
+    assert.deepEqual(resolving.asked, ["multi.test"]);
+  });
+
+  test("gives up after 8 tries, naming the address, with nothing left open", async () => {
+    await using _resolving = resolveAs({
+      "multi.test": ["10.0.0.1", "10.0.0.2"],
+    });
+    await using binding = fakeBinds({ failures: Infinity });
+    await using listener = new NetListener();
+    await assert.rejects(
+      listener.open("multi.test:0"),
+      (error: Error) => {
+        assert.match(
+          error.message,
+          /^Cannot open listener on 'multi\.test:0' \(10\.0\.0\.2:40008\): /,
+        );
+        assert.equal((error.cause as { code?: string }).code, "EADDRINUSE");
+        return true;
+      },
+    );
+    assert.equal(binding.calls.length, 16);
+    assert.equal(binding.closed.length, 8);
+    assert.equal(binding.open, 0);
+    assert.equal(listener.connected, false);
+  });
+
+  test("a taken fixed port is not retried", async () => {
+    await using _resolving = resolveAs({
+      "multi.test": ["10.0.0.1", "10.0.0.2"],
+    });
+    await using binding = fakeBinds({ failures: 1 });
+    await using listener = new NetListener();
+    await assert.rejects(
+      listener.open("multi.test:7000"),
+      /^Error: Cannot open listener on 'multi\.test:7000' \(10\.0\.0\.2:7000\): /,
+    );
+    assert.deepEqual(binding.calls, ["10.0.0.1:7000", "10.0.0.2:7000"]);
+    assert.equal(binding.open, 0);
   });
 
   test("accepts objects, bracketed IPv6 hostnames and adds on a second call", {

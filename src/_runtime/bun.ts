@@ -126,7 +126,7 @@ class BunTransport implements ConnectionTransport {
     this.#closed = true;
     this.#chunks = [];
     this.#settleReader(null);
-    this.#failWriter(closedError());
+    this.#failWriter();
     if (!this.#gone) this.#socket.end();
   }
 
@@ -151,7 +151,7 @@ class BunTransport implements ConnectionTransport {
     if (rest === null || this.#closed) return;
     const written = this.#socket.write(rest);
     if (written < 0) {
-      this.#failWriter(closedError());
+      this.#failWriter();
     } else if (written === rest.length) {
       this.#unwritten = null;
       const writer = this.#writer;
@@ -177,7 +177,7 @@ class BunTransport implements ConnectionTransport {
     } else {
       this.onEnd();
     }
-    this.#failWriter(error ?? closedError());
+    this.#failWriter(error);
   }
 
   #settleReader(value: null): void {
@@ -186,17 +186,27 @@ class BunTransport implements ConnectionTransport {
     reader?.resolve(value);
   }
 
-  #failWriter(error: unknown): void {
+  // The error is made only for a write that waits: closing is common, a
+  // stack trace is not cheap.
+  #failWriter(error?: unknown): void {
     this.#unwritten = null;
     const writer = this.#writer;
+    if (writer === null) return;
     this.#writer = null;
-    writer?.reject(error);
+    writer.reject(error ?? closedError());
   }
 }
 
 function transportOf(socket: BunSocket): BunTransport | null {
   // Sockets a listener had before add() took it over carry someone else's data.
   return socket.data instanceof BunTransport ? socket.data : null;
+}
+
+// An IP address other than a wildcard (a listener added with a name, such
+// as "localhost", reports that name).
+function isSpecificIp(hostname: string): boolean {
+  return hostname !== "0.0.0.0" && hostname !== "::" &&
+    (hostname.includes(":") || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname));
 }
 
 const UNNAMED: Addr = Object.freeze({ transport: "unix", path: "" });
@@ -207,6 +217,9 @@ class BunListener implements RawListener {
   #accepted: BunTransport[] = [];
   #acceptor: Settle<BunTransport | null> | null = null;
   #closed = false;
+  // Bound to one IP address, every connection's local address is that one,
+  // and asking the socket for it costs a system call per connection.
+  #fixedLocal: boolean;
 
   constructor(listen: (handler: BunSocketHandler) => BunSocketListener) {
     this.#listener = listen({
@@ -222,6 +235,8 @@ class BunListener implements RawListener {
     this.addr = unix !== undefined && unix !== ""
       ? { transport: "unix", path: unix }
       : { transport: "tcp", hostname: hostname ?? "", port: port ?? 0 };
+    this.#fixedLocal = this.addr.transport === "tcp" &&
+      isSpecificIp(this.addr.hostname);
   }
 
   accept(): Promise<BunTransport | null> {
@@ -248,13 +263,14 @@ class BunListener implements RawListener {
   }
 
   #onOpen(socket: BunSocket): void {
-    const unix = this.addr.transport === "unix";
+    const { addr } = this;
+    const unix = addr.transport === "unix";
     const transport = new BunTransport(
       socket,
-      unix ? this.addr : {
+      unix ? addr : {
         transport: "tcp",
-        hostname: socket.localAddress ?? "",
-        port: socket.localPort ?? 0,
+        hostname: this.#fixedLocal ? addr.hostname : socket.localAddress ?? "",
+        port: this.#fixedLocal ? addr.port : socket.localPort ?? 0,
       },
       unix ? UNNAMED : {
         transport: "tcp",

@@ -4,10 +4,22 @@
 import type { Addr, ConnectionTransport } from "../connection.ts";
 import type { BindAddr, NetRuntime, RawListener } from "./mod.ts";
 
-// One read returns at most this much; the buffer is per connection and
-// allocated on the first read, and each chunk handed out is a copy of
-// exactly the bytes read.
+// One read returns at most this much. A read borrows a buffer from a small
+// shared pool for as long as the runtime fills it, then hands out a copy of
+// exactly the bytes read and gives the buffer back: short connections do not
+// each allocate (and zero) a buffer of their own, and an idle connection
+// holds none beyond its one pending read.
 const READ_SIZE = 16 * 1024;
+const POOL_SIZE = 32;
+const pool: Uint8Array[] = [];
+
+function borrow(): Uint8Array {
+  return pool.pop() ?? new Uint8Array(READ_SIZE);
+}
+
+function giveBack(buffer: Uint8Array): void {
+  if (pool.length < POOL_SIZE) pool.push(buffer);
+}
 
 function toAddr(addr: Deno.Addr): Addr {
   if ("hostname" in addr) {
@@ -21,33 +33,38 @@ class DenoTransport implements ConnectionTransport {
   readonly localAddr: Addr;
   readonly remoteAddr: Addr;
   #conn: Deno.Conn;
-  #buffer: Uint8Array | undefined;
   #closed = false;
 
   constructor(conn: Deno.Conn) {
     this.#conn = conn;
+    // Bun's sockets do not delay small writes (TCP_NODELAY); neither do
+    // these, so a write is sent when it is taken on both runtimes.
+    if (conn.localAddr.transport === "tcp") {
+      (conn as Deno.TcpConn).setNoDelay(true);
+    }
     this.localAddr = toAddr(conn.localAddr);
     this.remoteAddr = toAddr(conn.remoteAddr);
   }
 
-  async read(): Promise<Uint8Array | null> {
-    if (this.#closed) return null;
-    const buffer = this.#buffer ??= new Uint8Array(READ_SIZE);
-    try {
-      const n = await this.#conn.read(buffer);
-      return n === null ? null : buffer.slice(0, n);
-    } catch (error) {
+  read(): Promise<Uint8Array | null> {
+    if (this.#closed) return Promise.resolve(null);
+    const buffer = borrow();
+    return this.#conn.read(buffer).then((n) => {
+      const chunk = n === null ? null : buffer.slice(0, n);
+      giveBack(buffer);
+      return chunk;
+    }, (error) => {
+      giveBack(buffer);
       // A read cut short by our own close() is the end of the stream.
       if (this.#closed) return null;
       throw error;
-    }
+    });
   }
 
-  async write(chunk: Uint8Array): Promise<void> {
-    let offset = 0;
-    while (offset < chunk.length) {
-      offset += await this.#conn.write(chunk.subarray(offset));
-    }
+  write(chunk: Uint8Array): Promise<void> {
+    return this.#conn.write(chunk).then((n) =>
+      n < chunk.length ? this.write(chunk.subarray(n)) : undefined
+    );
   }
 
   closeWrite(): Promise<void> {

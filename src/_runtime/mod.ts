@@ -44,15 +44,23 @@ export interface NetRuntime {
 /** The network layer of the runtime this module was loaded in. */
 export const net: NetRuntime = runtimeName === "bun" ? bunNet : denoNet;
 
-/**
- * Every address `hostname` resolves to (through the system resolver, which
- * reads /etc/hosts), without duplicates, in the resolver's order.
- */
-export async function resolveHost(hostname: string): Promise<string[]> {
-  const { lookup } = await import("node:dns/promises");
-  const found = await lookup(hostname, { all: true, verbatim: true });
-  return [...new Set(found.map((entry) => entry.address))];
+/** How the listener resolves a hostname; tests substitute `resolveHost`. */
+export interface HostResolver {
+  /**
+   * Every address `hostname` resolves to (through the system resolver, which
+   * reads /etc/hosts), without duplicates, in the resolver's order.
+   */
+  resolveHost(hostname: string): Promise<string[]>;
 }
+
+/** The resolver the listener uses: the system's. */
+export const resolver: HostResolver = {
+  async resolveHost(hostname: string): Promise<string[]> {
+    const { lookup } = await import("node:dns/promises");
+    const found = await lookup(hostname, { all: true, verbatim: true });
+    return [...new Set(found.map((entry) => entry.address))];
+  },
+};
 
 /** The current working directory of the process. */
 export function cwd(): string {
