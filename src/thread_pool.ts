@@ -9,11 +9,14 @@
  * posting work wakes exactly one of them with one message carrying a batch
  * of tasks (no broadcast, no polling, no timers), and a busy worker is
  * topped up as its results come back, so a steady stream of small tasks
- * costs a fraction of a message each. A worker runs its tasks one at a time
- * in the order received. Whether a task sent ahead to a worker has started
- * is decided in shared memory (`SharedArrayBuffer` + `Atomics`), so a task
- * that has not started can always be taken back: removed on abort, or
- * re-queued if its worker dies.
+ * costs a fraction of a message each. No worker is sent more than an equal
+ * part of the waiting tasks. A worker runs its tasks one at a time in the
+ * order received. Whether a task sent ahead to a worker has started is
+ * decided in shared memory (`SharedArrayBuffer` + `Atomics`), so a task
+ * that has not started can always be taken back: removed on abort,
+ * re-queued if its worker dies, or handed to a worker that ran out of work
+ * while its first worker is still busy with a long task (as an idle asio
+ * thread takes the next handler from the shared queue).
  *
  * Guarantees:
  * - Every promise returned by `run` settles exactly once, whatever happens
@@ -192,6 +195,10 @@ class Thread {
   constructor(readonly id: number, readonly worker: Worker) {}
   get running(): number {
     return this.claims.started - this.settledStarted;
+  }
+  /** Tasks sent to this worker that it has not started. */
+  get held(): number {
+    return this.outstanding - this.running;
   }
 }
 
@@ -632,10 +639,7 @@ export class ThreadPool implements AsyncDisposable {
   #enqueue(job: Job): void {
     this.#queue.push(job);
     this.#queued++;
-    if (!this.#pumpScheduled) {
-      this.#pumpScheduled = true;
-      queueMicrotask(this.#pump);
-    }
+    this.#schedulePump();
   }
 
   #dequeue(): Job | undefined {
@@ -672,8 +676,12 @@ export class ThreadPool implements AsyncDisposable {
     }
   };
 
-  #share(): number {
-    return Math.min(MAX_BATCH, Math.ceil(this.#queued / this.#maxThreads));
+  // The most not-yet-started tasks one worker should hold: an equal part of
+  // all the waiting work, so no worker sits on tasks another could run.
+  #fairShare(): number {
+    let waiting = this.#queued;
+    for (const thread of this.#threads) waiting += thread.held;
+    return Math.min(MAX_BATCH, Math.ceil(waiting / this.#maxThreads));
   }
 
   #feed(thread: Thread): void {
@@ -684,7 +692,7 @@ export class ThreadPool implements AsyncDisposable {
     const batch: unknown[] = [BATCH];
     const jobs: Job[] = [];
     let transfer: Transferable[] | undefined;
-    let room = this.#share();
+    let room = this.#fairShare() - thread.held;
     while (room-- > 0 && thread.jobs[slotOf(thread.nextSeq)] === undefined) {
       const job = this.#dequeue();
       if (job === undefined) break;
@@ -794,7 +802,9 @@ export class ThreadPool implements AsyncDisposable {
       if (message[i + 1]) this.#resolve(job, message[i + 2]);
       else this.#reject(job, receiveError(message[i + 2]));
     }
-    if (this.#queued > 0 && thread.outstanding <= MAX_BATCH / 2) {
+    // Top up a busy worker once it is down to half its share, so a stream
+    // of small tasks costs a fraction of a message each.
+    if (this.#queued > 0 && thread.held * 2 <= this.#fairShare()) {
       this.#feed(thread);
     } else {
       this.#settleIdle(thread);
@@ -808,9 +818,11 @@ export class ThreadPool implements AsyncDisposable {
     job.thread = undefined;
   }
 
-  // Puts a worker that has nothing left on the idle list.
+  // Puts a worker that has nothing left on the idle list, unless there is
+  // work for it: in the queue, or sent ahead to a worker stuck in a task.
   #settleIdle(thread: Thread): void {
     if (thread.outstanding !== 0 || thread.idle || thread.retired) return;
+    if (this.#queued === 0) this.#steal();
     if (this.#queued > 0) {
       this.#feed(thread);
       return;
@@ -822,6 +834,54 @@ export class ThreadPool implements AsyncDisposable {
         () => this.#retire(thread),
         this.#idleTimeoutMs,
       );
+    }
+  }
+
+  // asio's idle threads take the next handler from the shared queue; here
+  // tasks sent ahead wait in a worker's own batch. So a worker going idle
+  // takes back half the unstarted tasks of the worker holding the most while
+  // it runs a task (newest first, one compare-and-swap each) and puts them
+  // at the front of the queue. A worker that has started nothing is never
+  // robbed, so two idle workers cannot pass tasks back and forth.
+  #steal(): void {
+    let victim: Thread | undefined;
+    let most = 0;
+    for (const thread of this.#threads) {
+      if (thread.running === 0) continue;
+      const held = thread.held;
+      if (held > most) {
+        most = held;
+        victim = thread;
+      }
+    }
+    if (victim === undefined) return;
+    const stolen: Job[] = [];
+    let want = Math.ceil(most / 2);
+    for (let i = 1; i <= RING_SIZE && want > 0; i++) {
+      const seq = victim.nextSeq - i;
+      const job = victim.jobs[slotOf(seq)];
+      if (job === undefined || job.seq !== seq) continue;
+      if (job.transfer !== undefined) continue; // its buffers are gone
+      if (!victim.claims.revoke(seq)) break; // it and all before it started
+      this.#release(victim, job);
+      stolen.push(job);
+      want--;
+    }
+    this.#requeue(stolen.reverse());
+  }
+
+  // Puts tasks taken back from a worker at the front of the queue.
+  #requeue(jobs: Job[]): void {
+    if (jobs.length === 0) return;
+    this.#queue.splice(this.#head, 0, ...jobs);
+    this.#queued += jobs.length;
+    this.#schedulePump();
+  }
+
+  #schedulePump(): void {
+    if (this.#queued > 0 && !this.#pumpScheduled) {
+      this.#pumpScheduled = true;
+      queueMicrotask(this.#pump);
     }
   }
 
@@ -880,14 +940,8 @@ export class ThreadPool implements AsyncDisposable {
       this.#drainQueue(error);
       requeue.length = 0;
     }
-    if (requeue.length > 0) {
-      this.#queue.splice(this.#head, 0, ...requeue);
-      this.#queued += requeue.length;
-    }
-    if (this.#queued > 0 && !this.#pumpScheduled) {
-      this.#pumpScheduled = true;
-      queueMicrotask(this.#pump);
-    }
+    this.#requeue(requeue);
+    this.#schedulePump();
     this.#maybeFinishClose();
   }
 
