@@ -167,20 +167,29 @@ export interface ThreadPoolStats {
 const WORKER_URL = new URL("./_worker_main.ts", import.meta.url);
 const BARREN_DEATHS_LIMIT = 3;
 
+// What only some tasks need, kept apart so that a plain task (100k may
+// wait in the queue) is one small object besides its promise.
+interface JobExtras {
+  transfer: Transferable[] | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
 class Job {
   seq = -1;
   thread: Thread | undefined = undefined;
   done = false;
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  signal: AbortSignal | undefined = undefined;
-  onAbort: (() => void) | undefined = undefined;
+  extras: JobExtras | undefined = undefined;
   constructor(
     readonly name: string,
     readonly args: unknown[],
-    readonly transfer: Transferable[] | undefined,
     readonly resolve: (value: unknown) => void,
     readonly reject: (reason: unknown) => void,
   ) {}
+  get transfer(): Transferable[] | undefined {
+    return this.extras?.transfer;
+  }
 }
 
 class Thread {
@@ -242,6 +251,11 @@ function resolveModule(module: unknown): URL {
   }
   if (isAbsolute) return new URL(fileUrl(module));
   return new URL(encodePath(module), fileUrl(cwd()) + "/");
+}
+
+// The start of a task's error messages, built only when one is thrown.
+function runTask(name: string): string {
+  return `run task '${name}'`;
 }
 
 function checkMs(
@@ -564,10 +578,9 @@ export class ThreadPool implements AsyncDisposable {
         }`,
       );
     }
-    const what = `run task '${name}'`;
     if (!Array.isArray(args)) {
       throw new TypeError(
-        `Cannot ${what} as 'args' must be an array: current value is ${
+        `Cannot ${runTask(name)} as 'args' must be an array: current value is ${
           show(args)
         }`,
       );
@@ -576,50 +589,53 @@ export class ThreadPool implements AsyncDisposable {
       {};
     if (transfer !== undefined && !Array.isArray(transfer)) {
       throw new TypeError(
-        `Cannot ${what} as 'transfer' must be an array: current value is ${
-          show(transfer)
-        }`,
+        `Cannot ${
+          runTask(name)
+        } as 'transfer' must be an array: current value is ${show(transfer)}`,
       );
     }
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new TypeError(
-        `Cannot ${what} as 'signal' must be an AbortSignal: current value is ${
-          show(signal)
-        }`,
+        `Cannot ${
+          runTask(name)
+        } as 'signal' must be an AbortSignal: current value is ${show(signal)}`,
       );
     }
-    checkMs(what, "timeoutMs", timeoutMs, false);
+    if (!(typeof timeoutMs === "number" && timeoutMs > 0)) {
+      checkMs(runTask(name), "timeoutMs", timeoutMs, false);
+    }
     if (this.#closing) {
       throw new PoolClosedError(
-        `Cannot ${what} as thread pool '${this.#name}' is closed`,
+        `Cannot ${runTask(name)} as thread pool '${this.#name}' is closed`,
       );
     }
     if (this.#loadError !== undefined) throw this.#loadFailure(name);
     signal?.throwIfAborted();
-    if (this.#maxQueue !== Infinity) this.#checkQueue(what);
+    if (this.#maxQueue !== Infinity) this.#checkQueue(runTask(name));
 
     const { promise, resolve, reject } = Promise.withResolvers<unknown>();
-    const job = new Job(
-      name,
-      args,
-      transfer?.length ? transfer : undefined,
-      resolve,
-      reject,
-    );
-    if (signal !== undefined) {
-      job.signal = signal;
-      job.onAbort = () => this.#abort(job, signal.reason);
-      signal.addEventListener("abort", job.onAbort, { once: true });
-    }
-    if (timeoutMs !== Infinity) {
-      job.timer = setTimeout(() =>
-        this.#abort(
-          job,
-          new DOMException(
-            `Task '${name}' timed out after ${timeoutMs} ms`,
-            "TimeoutError",
-          ),
-        ), timeoutMs);
+    const job = new Job(name, args, resolve, reject);
+    if (transfer?.length || signal !== undefined || timeoutMs !== Infinity) {
+      const extras: JobExtras = job.extras = {
+        transfer: transfer?.length ? transfer : undefined,
+        timer: undefined,
+        signal,
+        onAbort: undefined,
+      };
+      if (signal !== undefined) {
+        extras.onAbort = () => this.#abort(job, signal.reason);
+        signal.addEventListener("abort", extras.onAbort, { once: true });
+      }
+      if (timeoutMs !== Infinity) {
+        extras.timer = setTimeout(() =>
+          this.#abort(
+            job,
+            new DOMException(
+              `Task '${name}' timed out after ${timeoutMs} ms`,
+              "TimeoutError",
+            ),
+          ), timeoutMs);
+      }
     }
     this.#unsettled++;
     this.#enqueue(job);
@@ -1012,8 +1028,12 @@ export class ThreadPool implements AsyncDisposable {
     if (job.done) return false;
     job.done = true;
     this.#unsettled--;
-    if (job.timer !== undefined) clearTimeout(job.timer);
-    if (job.onAbort) job.signal!.removeEventListener("abort", job.onAbort);
+    const extras = job.extras;
+    if (extras === undefined) return true;
+    if (extras.timer !== undefined) clearTimeout(extras.timer);
+    if (extras.onAbort) {
+      extras.signal!.removeEventListener("abort", extras.onAbort);
+    }
     return true;
   }
 
