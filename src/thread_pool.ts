@@ -857,24 +857,26 @@ export class ThreadPool implements AsyncDisposable {
 
   // asio's idle threads take the next handler from the shared queue; here
   // tasks sent ahead wait in a worker's own batch. So a worker going idle
-  // takes back half the unstarted tasks of the worker holding the most while
-  // it runs a task (newest first, one compare-and-swap each) and puts them
-  // at the front of the queue. A worker that has started nothing is never
-  // robbed, so two idle workers cannot pass tasks back and forth.
+  // takes back unstarted tasks from the worker holding the most (newest
+  // first, one compare-and-swap each) and puts them at the front of the
+  // queue: half of them, rounded up if that worker is running a task (they
+  // may wait long behind it), rounded down if not. A robbed worker always
+  // keeps a task, so it never turns idle by being robbed, and two workers
+  // cannot pass tasks back and forth.
   #steal(): void {
     let victim: Thread | undefined;
     let most = 0;
     for (const thread of this.#threads) {
-      if (thread.running === 0) continue;
       const held = thread.held;
-      if (held > most) {
-        most = held;
+      const take = thread.running > 0 ? Math.ceil(held / 2) : held >> 1;
+      if (take > most) {
+        most = take;
         victim = thread;
       }
     }
     if (victim === undefined) return;
     const stolen: Job[] = [];
-    let want = Math.ceil(most / 2);
+    let want = most;
     for (let i = 1; i <= RING_SIZE && want > 0; i++) {
       const seq = victim.nextSeq - i;
       const job = victim.jobs[slotOf(seq)];
