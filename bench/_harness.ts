@@ -33,9 +33,23 @@ export interface BenchContext {
 /** Benchmarks declared so far under Bun, in declaration order. */
 export const declared: BenchDefinition[] = [];
 
-/** Declares a benchmark on whichever runtime is running. */
+/**
+ * Declares a benchmark on whichever runtime is running. A `fn` that returns
+ * a promise is awaited on both: `Deno.bench` awaits only functions declared
+ * `async` and would time a plain function returning a promise as if it
+ * finished at once.
+ */
 export function bench(definition: BenchDefinition): void {
   const deno = (globalThis as { Deno?: typeof Deno }).Deno;
-  if (deno?.bench) deno.bench(definition);
-  else declared.push(definition);
+  if (!deno?.bench) {
+    declared.push(definition);
+    return;
+  }
+  const { fn } = definition;
+  deno.bench({
+    ...definition,
+    fn: fn.constructor.name === "AsyncFunction" ? fn : async (b) => {
+      await fn(b);
+    },
+  });
 }

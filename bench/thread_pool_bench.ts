@@ -1,133 +1,196 @@
 // Copyright 2026 the iox authors. MIT license.
-// ThreadPool against its peers, 2 threads each: `deno bench -A bench/thread_pool_bench.ts`.
+// ThreadPool against raw postMessage (each group's baseline), piscina and
+// poolifier-web-worker, 2 threads each. One file for both runtimes:
+//   deno bench -A bench/thread_pool_bench.ts
+//   bun tools/bench_bun.ts bench/thread_pool_bench.ts
+//   deno run -A tools/bench_report.ts bench/thread_pool_bench.ts   (both)
+// Importing it only creates the pools and workers and declares the benches;
+// the first iterations of each bench are its warm-up.
+import { bench } from "./_harness.ts";
 import { ThreadPool } from "../src/thread_pool.ts";
-import { Piscina } from "npm:piscina@5.3.2";
-import { FixedThreadPool } from "npm:poolifier-web-worker@0.5.15";
+import { Piscina } from "piscina";
+import { FixedThreadPool } from "poolifier-web-worker";
 
 const TASKS = 10_000;
-const fixture = (name: string) =>
+const SPINS = 40;
+const fixture = (name: string): URL =>
   new URL(`./fixtures/${name}`, import.meta.url);
 
-const iox = new ThreadPool(fixture("iox_tasks.ts"), { threads: 2 });
-const iox1 = new ThreadPool(fixture("iox_tasks.ts"), { threads: 1 });
+/** Workers that answer each message with one message: no pool at all. */
+class RawWorkers {
+  #workers: Worker[];
+  #left = 0;
+  #done: (() => void) | undefined;
 
-// A peer that cannot start here is reported, not fatal.
-async function peer<T>(
-  name: string,
-  start: () => Promise<T>,
-): Promise<T | undefined> {
+  constructor(module: URL, count: number) {
+    this.#workers = Array.from({ length: count }, () => {
+      const worker = new Worker(module, { type: "module" });
+      worker.onmessage = () => {
+        if (--this.#left === 0) this.#done!();
+      };
+      return worker;
+    });
+  }
+
+  /** Sends `messages` round-robin, all at once; resolves when all came back. */
+  send(messages: number, payload: (i: number) => unknown): Promise<void> {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    this.#done = resolve;
+    this.#left = messages;
+    const workers = this.#workers;
+    for (let i = 0; i < messages; i++) {
+      workers[i % workers.length]!.postMessage(payload(i));
+    }
+    return promise;
+  }
+
+  terminate(): void {
+    for (const worker of this.#workers) worker.terminate();
+  }
+}
+
+// A peer that cannot start on this runtime is reported, not fatal.
+function peer<T>(name: string, create: () => T): T | undefined {
   try {
-    return await start();
+    return create();
   } catch (error) {
     console.error(`${name} cannot run on this runtime:`, error);
     return undefined;
   }
 }
 
-const piscina = await peer("piscina", async () => {
-  const pool = new Piscina({
+const iox = new ThreadPool(fixture("iox_tasks.ts"), { threads: 2 });
+const iox1 = new ThreadPool(fixture("iox_tasks.ts"), { threads: 1 });
+const piscina = peer("piscina", () =>
+  new Piscina({
     filename: fixture("piscina_worker.ts").href,
     minThreads: 2,
     maxThreads: 2,
-  });
-  await pool.run(1);
-  return pool;
-});
-const poolifier = await peer("poolifier-web-worker", async () => {
-  const pool = new FixedThreadPool(2, fixture("poolifier_worker.ts"));
-  await pool.execute(1);
-  return pool;
-});
-
-const echo = new Worker(fixture("echo_worker.ts"), { type: "module" });
-let echoed: ((value: unknown) => void) | undefined;
-let echoCount = 0;
-echo.onmessage = (event) => {
-  if (--echoCount === 0) echoed!(event.data);
-};
-function echoMany(n: number): Promise<unknown> {
-  const { promise, resolve } = Promise.withResolvers<unknown>();
-  echoed = resolve;
-  echoCount = n;
-  for (let i = 0; i < n; i++) echo.postMessage(i);
-  return promise;
-}
-await echoMany(100);
+  }));
+const poolifier = peer(
+  "poolifier-web-worker",
+  () => new FixedThreadPool(2, fixture("poolifier_worker.ts")),
+);
+const echo1 = new RawWorkers(fixture("echo_worker.ts"), 1);
+const echo2 = new RawWorkers(fixture("echo_worker.ts"), 2);
+const spinners = new RawWorkers(fixture("spin_worker.ts"), 2);
 
 const inputs = Array.from({ length: TASKS }, (_, i) => i);
+const spins = Array.from({ length: SPINS }, () => 1);
 
-Deno.bench({
-  name: "iox ThreadPool",
-  group: "10k identity tasks, 2 threads",
+let group = `${TASKS / 1000}k identity tasks, 2 threads`;
+bench({
+  name: "raw postMessage, 2 workers, one message per task",
+  group,
   baseline: true,
-  async fn() {
+  fn: () => echo2.send(TASKS, (i) => i),
+});
+bench({
+  name: "iox ThreadPool",
+  group,
+  fn: async () => {
     await Promise.all(inputs.map((i) => iox.run("identity", [i])));
   },
 });
 if (piscina) {
-  Deno.bench({
+  bench({
     name: "piscina",
-    group: "10k identity tasks, 2 threads",
-    async fn() {
+    group,
+    fn: async () => {
       await Promise.all(inputs.map((i) => piscina.run(i)));
     },
   });
 }
 if (poolifier) {
-  Deno.bench({
+  bench({
     name: "poolifier-web-worker",
-    group: "10k identity tasks, 2 threads",
-    async fn() {
-      await Promise.all(inputs.map((i) => poolifier.execute(i)));
+    group,
+    fn: async () => {
+      await Promise.all(inputs.map((i) => poolifier.execute(i, "identity")));
     },
   });
 }
-Deno.bench({
-  name: "raw postMessage to 1 worker, pipelined (floor)",
-  group: "10k identity tasks, 2 threads",
-  async fn() {
-    await echoMany(TASKS);
-  },
-});
 
-Deno.bench({
-  name: "raw postMessage round trip (floor)",
-  group: "one-task round trip",
+group = "one-task round trip";
+bench({
+  name: "raw postMessage round trip",
+  group,
   baseline: true,
-  async fn() {
-    await echoMany(1);
-  },
+  fn: () => echo1.send(1, (i) => i),
 });
-Deno.bench({
+bench({
   name: "iox ThreadPool",
-  group: "one-task round trip",
-  async fn() {
+  group,
+  fn: async () => {
     await iox.run("identity", [1]);
   },
 });
+if (piscina) {
+  bench({
+    name: "piscina",
+    group,
+    fn: async () => {
+      await piscina.run(1);
+    },
+  });
+}
+if (poolifier) {
+  bench({
+    name: "poolifier-web-worker",
+    group,
+    fn: async () => {
+      await poolifier.execute(1, "identity");
+    },
+  });
+}
 
-const spins = Array.from({ length: 40 }, () => [1]);
-Deno.bench({
-  name: "iox ThreadPool, 1 thread",
-  group: "40 CPU-bound 1 ms tasks",
+group = `${SPINS} CPU-bound 1 ms tasks`;
+bench({
+  name: "raw postMessage, 2 workers, one message per task",
+  group,
   baseline: true,
-  async fn() {
-    await iox1.map("spin", spins);
-  },
+  fn: () => spinners.send(SPINS, () => 1),
 });
-Deno.bench({
+bench({
   name: "iox ThreadPool, 2 threads",
-  group: "40 CPU-bound 1 ms tasks",
-  async fn() {
-    await iox.map("spin", spins);
+  group,
+  fn: async () => {
+    await Promise.all(spins.map((ms) => iox.run("spin", [ms])));
   },
 });
+bench({
+  name: "iox ThreadPool, 1 thread",
+  group,
+  fn: async () => {
+    await Promise.all(spins.map((ms) => iox1.run("spin", [ms])));
+  },
+});
+if (piscina) {
+  bench({
+    name: "piscina",
+    group,
+    fn: async () => {
+      await Promise.all(spins.map((ms) => piscina.run(ms, { name: "spin" })));
+    },
+  });
+}
+if (poolifier) {
+  bench({
+    name: "poolifier-web-worker",
+    group,
+    fn: async () => {
+      await Promise.all(spins.map((ms) => poolifier.execute(ms, "spin")));
+    },
+  });
+}
 
-// Let the process end once the benches ran.
-globalThis.addEventListener("unload", () => {
-  iox.terminate();
-  iox1.terminate();
-  echo.terminate();
-  piscina?.destroy();
-  poolifier?.destroy();
+// Let a Deno process end once the benches ran (tools/bench_bun.ts exits).
+globalThis.addEventListener?.("unload", () => {
+  void iox.terminate();
+  void iox1.terminate();
+  void piscina?.destroy();
+  void poolifier?.destroy();
+  echo1.terminate();
+  echo2.terminate();
+  spinners.terminate();
 });

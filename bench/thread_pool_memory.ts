@@ -1,34 +1,58 @@
 // Copyright 2026 the iox authors. MIT license.
 // How much memory 100k queued tasks take (report only, Deno or Bun):
-// `deno run -A bench/thread_pool_memory.ts` or `bun bench/thread_pool_memory.ts`.
+//   deno run -A --v8-flags=--expose-gc bench/thread_pool_memory.ts
+//   bun bench/thread_pool_memory.ts
+// Both workers are blocked while the tasks are submitted, so all of them
+// wait in the queue (or in a worker's batch) when memory is measured. The
+// growth counts the caller's own share too: one arguments array and one
+// promise per task.
 import { ThreadPool } from "../src/thread_pool.ts";
 
 const COUNT = 100_000;
-const rss = (): number =>
-  (globalThis as unknown as { process: { memoryUsage(): { rss: number } } })
-    .process.memoryUsage().rss;
+const MB = 2 ** 20;
+const g = globalThis as unknown as {
+  gc?: () => void;
+  Bun?: { gc(force: boolean): void };
+  process: { memoryUsage(): { rss: number; heapUsed: number } };
+};
+function memory(): { rss: number; heap: number } {
+  if (g.Bun) g.Bun.gc(true);
+  else g.gc?.();
+  const { rss, heapUsed } = g.process.memoryUsage();
+  return { rss, heap: heapUsed };
+}
 
 const pool = new ThreadPool(
   new URL("./fixtures/iox_tasks.ts", import.meta.url),
-  {
-    threads: 2,
-  },
+  { threads: 2 },
 );
-await pool.run("identity", [0]);
-const before = rss();
-// Keep both workers busy so the tasks stay queued while we measure.
-const blockers = [pool.run("spin", [300]), pool.run("spin", [300])];
+await pool.map("identity", [[0], [1]]);
+const gate = new Int32Array(new SharedArrayBuffer(8));
+const blockers = [
+  pool.run("block", [gate.buffer]),
+  pool.run("block", [gate.buffer]),
+];
+for (let seen = 0; seen < 2;) {
+  const wait = Atomics.waitAsync(gate, 1, seen, 10_000);
+  if (wait.async) await wait.value;
+  seen = Atomics.load(gate, 1);
+}
+const before = memory();
 const tasks = Array.from(
   { length: COUNT },
   (_, i) => pool.run("identity", [i]),
 );
-await new Promise((resolve) => setTimeout(resolve, 50));
+await new Promise((resolve) => setTimeout(resolve, 0));
+const after = memory();
 const queued = pool.stats.queued;
-const grown = (rss() - before) / 2 ** 20;
+Atomics.store(gate, 0, 1);
+Atomics.notify(gate, 0);
 await Promise.all([...blockers, ...tasks]);
+const show = (bytes: number) =>
+  `${(bytes / MB).toFixed(1)} MB (${(bytes / COUNT).toFixed(0)} B per task)`;
 console.log(
-  `${queued} tasks queued: RSS grew ${grown.toFixed(1)} MB (${
-    (grown * 2 ** 20 / COUNT).toFixed(0)
-  } bytes per task)`,
+  `${queued} tasks queued: RSS grew ${show(after.rss - before.rss)}, heap ${
+    g.gc || g.Bun ? "after GC " : ""
+  }grew ${show(after.heap - before.heap)}`,
 );
 await pool.close();

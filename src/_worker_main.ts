@@ -36,7 +36,8 @@ let tasks: Record<string, unknown> | undefined;
 let claims: ClaimCells | undefined;
 let pending: unknown[] = [];
 let next = 0;
-let draining = false;
+// Set while a task's promise is pending: new tasks wait for it.
+let awaiting = false;
 let results: unknown[] = [RESULTS];
 let lastFlush = 0;
 // Set once this worker told the pool it is ending: it starts no more tasks.
@@ -76,8 +77,10 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof (value as PromiseLike<unknown>).then === "function";
 }
 
-async function drain(): Promise<void> {
-  draining = true;
+// Runs the pending tasks in order. Synchronous until a task returns a
+// promise: then it sends the results so far and resumes once it settles,
+// so a sync task costs no promise or microtask hop.
+function drain(): void {
   while (next < pending.length) {
     if (next > COMPACT_AFTER) {
       pending = pending.slice(next);
@@ -89,7 +92,6 @@ async function drain(): Promise<void> {
     next += 3;
     if (ending) break;
     if (!claims!.claim(seq)) continue;
-    let ok = true;
     let value: unknown;
     try {
       const fn = tasks![name];
@@ -99,22 +101,36 @@ async function drain(): Promise<void> {
         );
       }
       value = fn(...args);
-      if (isThenable(value)) {
-        flush();
-        value = await value;
-      }
     } catch (error) {
-      ok = false;
-      value = sendError(error);
+      record(seq, false, sendError(error));
+      continue;
     }
-    results.push(seq, ok, value);
-    if (
-      results.length > FLUSH_EVERY_RESULTS * 3 ||
-      performance.now() - lastFlush > FLUSH_EVERY_MS
-    ) flush();
+    if (isThenable(value)) {
+      flush();
+      awaiting = true;
+      Promise.resolve(value).then(
+        (result) => resume(seq, true, result),
+        (error) => resume(seq, false, sendError(error)),
+      );
+      return;
+    }
+    record(seq, true, value);
   }
   flush();
-  draining = false;
+}
+
+function resume(seq: number, ok: boolean, value: unknown): void {
+  awaiting = false;
+  record(seq, ok, value);
+  drain();
+}
+
+function record(seq: number, ok: boolean, value: unknown): void {
+  results.push(seq, ok, value);
+  if (
+    results.length > FLUSH_EVERY_RESULTS * 3 ||
+    performance.now() - lastFlush > FLUSH_EVERY_MS
+  ) flush();
 }
 
 async function load(href: string): Promise<void> {
@@ -124,7 +140,7 @@ async function load(href: string): Promise<void> {
     post([LOAD_FAILED, sendError(error)]);
     return;
   }
-  if (!draining) void drain();
+  if (!awaiting) drain();
 }
 
 function end(message: unknown[]): void {
@@ -156,7 +172,7 @@ scope.addEventListener("message", (event) => {
     } else {
       for (let i = 1; i < message.length; i++) pending.push(message[i]);
     }
-    if (tasks !== undefined && !draining) void drain();
+    if (tasks !== undefined && !awaiting) drain();
   } else if (message[0] === INIT) {
     claims = new ClaimCells(message[2] as SharedArrayBuffer);
     void load(message[1] as string);

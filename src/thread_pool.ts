@@ -9,11 +9,14 @@
  * posting work wakes exactly one of them with one message carrying a batch
  * of tasks (no broadcast, no polling, no timers), and a busy worker is
  * topped up as its results come back, so a steady stream of small tasks
- * costs a fraction of a message each. A worker runs its tasks one at a time
- * in the order received. Whether a task sent ahead to a worker has started
- * is decided in shared memory (`SharedArrayBuffer` + `Atomics`), so a task
- * that has not started can always be taken back: removed on abort, or
- * re-queued if its worker dies.
+ * costs a fraction of a message each. No worker is sent more than an equal
+ * part of the waiting tasks. A worker runs its tasks one at a time in the
+ * order received. Whether a task sent ahead to a worker has started is
+ * decided in shared memory (`SharedArrayBuffer` + `Atomics`), so a task
+ * that has not started can always be taken back: removed on abort,
+ * re-queued if its worker dies, or handed to a worker that ran out of work
+ * while its first worker is still busy with a long task (as an idle asio
+ * thread takes the next handler from the shared queue).
  *
  * Guarantees:
  * - Every promise returned by `run` settles exactly once, whatever happens
@@ -164,20 +167,28 @@ export interface ThreadPoolStats {
 const WORKER_URL = new URL("./_worker_main.ts", import.meta.url);
 const BARREN_DEATHS_LIMIT = 3;
 
+// What only some tasks need, kept apart so that a plain task (100k may
+// wait in the queue) is one small object besides its promise.
+interface JobExtras {
+  transfer: Transferable[] | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
 class Job {
   seq = -1;
   thread: Thread | undefined = undefined;
   done = false;
-  timer: ReturnType<typeof setTimeout> | undefined = undefined;
-  signal: AbortSignal | undefined = undefined;
-  onAbort: (() => void) | undefined = undefined;
+  extras: JobExtras | undefined = undefined;
   constructor(
     readonly name: string,
     readonly args: unknown[],
-    readonly transfer: Transferable[] | undefined,
     readonly resolve: (value: unknown) => void,
-    readonly reject: (reason: unknown) => void,
   ) {}
+  get transfer(): Transferable[] | undefined {
+    return this.extras?.transfer;
+  }
 }
 
 class Thread {
@@ -192,6 +203,10 @@ class Thread {
   constructor(readonly id: number, readonly worker: Worker) {}
   get running(): number {
     return this.claims.started - this.settledStarted;
+  }
+  /** Tasks sent to this worker that it has not started. */
+  get held(): number {
+    return this.outstanding - this.running;
   }
 }
 
@@ -235,6 +250,26 @@ function resolveModule(module: unknown): URL {
   }
   if (isAbsolute) return new URL(fileUrl(module));
   return new URL(encodePath(module), fileUrl(cwd()) + "/");
+}
+
+// A thenable that rejects with `reason`: resolving a promise with it
+// rejects that promise (one microtask later), so a task needs no reject
+// function.
+function rejecting(reason: unknown): PromiseLike<never> {
+  return {
+    then<T, E = never>(
+      _onFulfilled?: ((value: never) => T | PromiseLike<T>) | null,
+      onRejected?: ((reason: unknown) => E | PromiseLike<E>) | null,
+    ): PromiseLike<T | E> {
+      onRejected?.(reason);
+      return rejecting(reason);
+    },
+  };
+}
+
+// The start of a task's error messages, built only when one is thrown.
+function runTask(name: string): string {
+  return `run task '${name}'`;
 }
 
 function checkMs(
@@ -557,10 +592,9 @@ export class ThreadPool implements AsyncDisposable {
         }`,
       );
     }
-    const what = `run task '${name}'`;
     if (!Array.isArray(args)) {
       throw new TypeError(
-        `Cannot ${what} as 'args' must be an array: current value is ${
+        `Cannot ${runTask(name)} as 'args' must be an array: current value is ${
           show(args)
         }`,
       );
@@ -569,50 +603,55 @@ export class ThreadPool implements AsyncDisposable {
       {};
     if (transfer !== undefined && !Array.isArray(transfer)) {
       throw new TypeError(
-        `Cannot ${what} as 'transfer' must be an array: current value is ${
-          show(transfer)
-        }`,
+        `Cannot ${
+          runTask(name)
+        } as 'transfer' must be an array: current value is ${show(transfer)}`,
       );
     }
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new TypeError(
-        `Cannot ${what} as 'signal' must be an AbortSignal: current value is ${
-          show(signal)
-        }`,
+        `Cannot ${
+          runTask(name)
+        } as 'signal' must be an AbortSignal: current value is ${show(signal)}`,
       );
     }
-    checkMs(what, "timeoutMs", timeoutMs, false);
+    if (!(typeof timeoutMs === "number" && timeoutMs > 0)) {
+      checkMs(runTask(name), "timeoutMs", timeoutMs, false);
+    }
     if (this.#closing) {
       throw new PoolClosedError(
-        `Cannot ${what} as thread pool '${this.#name}' is closed`,
+        `Cannot ${runTask(name)} as thread pool '${this.#name}' is closed`,
       );
     }
     if (this.#loadError !== undefined) throw this.#loadFailure(name);
     signal?.throwIfAborted();
-    if (this.#maxQueue !== Infinity) this.#checkQueue(what);
+    if (this.#maxQueue !== Infinity) this.#checkQueue(runTask(name));
 
-    const { promise, resolve, reject } = Promise.withResolvers<unknown>();
-    const job = new Job(
-      name,
-      args,
-      transfer?.length ? transfer : undefined,
-      resolve,
-      reject,
-    );
-    if (signal !== undefined) {
-      job.signal = signal;
-      job.onAbort = () => this.#abort(job, signal.reason);
-      signal.addEventListener("abort", job.onAbort, { once: true });
-    }
-    if (timeoutMs !== Infinity) {
-      job.timer = setTimeout(() =>
-        this.#abort(
-          job,
-          new DOMException(
-            `Task '${name}' timed out after ${timeoutMs} ms`,
-            "TimeoutError",
-          ),
-        ), timeoutMs);
+    // Only `resolve` is kept (see `rejecting`): the reject function of a
+    // task's promise is garbage at once, a third less memory per queued task.
+    const { promise, resolve } = Promise.withResolvers<unknown>();
+    const job = new Job(name, args, resolve);
+    if (transfer?.length || signal !== undefined || timeoutMs !== Infinity) {
+      const extras: JobExtras = job.extras = {
+        transfer: transfer?.length ? transfer : undefined,
+        timer: undefined,
+        signal,
+        onAbort: undefined,
+      };
+      if (signal !== undefined) {
+        extras.onAbort = () => this.#abort(job, signal.reason);
+        signal.addEventListener("abort", extras.onAbort, { once: true });
+      }
+      if (timeoutMs !== Infinity) {
+        extras.timer = setTimeout(() =>
+          this.#abort(
+            job,
+            new DOMException(
+              `Task '${name}' timed out after ${timeoutMs} ms`,
+              "TimeoutError",
+            ),
+          ), timeoutMs);
+      }
     }
     this.#unsettled++;
     this.#enqueue(job);
@@ -632,10 +671,7 @@ export class ThreadPool implements AsyncDisposable {
   #enqueue(job: Job): void {
     this.#queue.push(job);
     this.#queued++;
-    if (!this.#pumpScheduled) {
-      this.#pumpScheduled = true;
-      queueMicrotask(this.#pump);
-    }
+    this.#schedulePump();
   }
 
   #dequeue(): Job | undefined {
@@ -672,8 +708,12 @@ export class ThreadPool implements AsyncDisposable {
     }
   };
 
-  #share(): number {
-    return Math.min(MAX_BATCH, Math.ceil(this.#queued / this.#maxThreads));
+  // The most not-yet-started tasks one worker should hold: an equal part of
+  // all the waiting work, so no worker sits on tasks another could run.
+  #fairShare(): number {
+    let waiting = this.#queued;
+    for (const thread of this.#threads) waiting += thread.held;
+    return Math.min(MAX_BATCH, Math.ceil(waiting / this.#maxThreads));
   }
 
   #feed(thread: Thread): void {
@@ -684,7 +724,7 @@ export class ThreadPool implements AsyncDisposable {
     const batch: unknown[] = [BATCH];
     const jobs: Job[] = [];
     let transfer: Transferable[] | undefined;
-    let room = this.#share();
+    let room = this.#fairShare() - thread.held;
     while (room-- > 0 && thread.jobs[slotOf(thread.nextSeq)] === undefined) {
       const job = this.#dequeue();
       if (job === undefined) break;
@@ -703,7 +743,9 @@ export class ThreadPool implements AsyncDisposable {
       return;
     }
     try {
-      thread.worker.postMessage(batch, transfer ?? []);
+      // An empty transfer list is not free (about a microsecond on Deno).
+      if (transfer) thread.worker.postMessage(batch, transfer);
+      else thread.worker.postMessage(batch);
     } catch {
       // Something in the batch cannot be sent: send the tasks one by one so
       // only the culprits fail.
@@ -794,7 +836,9 @@ export class ThreadPool implements AsyncDisposable {
       if (message[i + 1]) this.#resolve(job, message[i + 2]);
       else this.#reject(job, receiveError(message[i + 2]));
     }
-    if (this.#queued > 0 && thread.outstanding <= MAX_BATCH / 2) {
+    // Top up a busy worker once it is down to half its share, so a stream
+    // of small tasks costs a fraction of a message each.
+    if (this.#queued > 0 && thread.held * 2 <= this.#fairShare()) {
       this.#feed(thread);
     } else {
       this.#settleIdle(thread);
@@ -808,9 +852,11 @@ export class ThreadPool implements AsyncDisposable {
     job.thread = undefined;
   }
 
-  // Puts a worker that has nothing left on the idle list.
+  // Puts a worker that has nothing left on the idle list, unless there is
+  // work for it: in the queue, or sent ahead to a worker stuck in a task.
   #settleIdle(thread: Thread): void {
     if (thread.outstanding !== 0 || thread.idle || thread.retired) return;
+    if (this.#queued === 0) this.#steal();
     if (this.#queued > 0) {
       this.#feed(thread);
       return;
@@ -822,6 +868,56 @@ export class ThreadPool implements AsyncDisposable {
         () => this.#retire(thread),
         this.#idleTimeoutMs,
       );
+    }
+  }
+
+  // asio's idle threads take the next handler from the shared queue; here
+  // tasks sent ahead wait in a worker's own batch. So a worker going idle
+  // takes back unstarted tasks from the worker holding the most (newest
+  // first, one compare-and-swap each) and puts them at the front of the
+  // queue: half of them, rounded up if that worker is running a task (they
+  // may wait long behind it), rounded down if not. A robbed worker always
+  // keeps a task, so it never turns idle by being robbed, and two workers
+  // cannot pass tasks back and forth.
+  #steal(): void {
+    let victim: Thread | undefined;
+    let most = 0;
+    for (const thread of this.#threads) {
+      const held = thread.held;
+      const take = thread.running > 0 ? Math.ceil(held / 2) : held >> 1;
+      if (take > most) {
+        most = take;
+        victim = thread;
+      }
+    }
+    if (victim === undefined) return;
+    const stolen: Job[] = [];
+    let want = most;
+    for (let i = 1; i <= RING_SIZE && want > 0; i++) {
+      const seq = victim.nextSeq - i;
+      const job = victim.jobs[slotOf(seq)];
+      if (job === undefined || job.seq !== seq) continue;
+      if (job.transfer !== undefined) continue; // its buffers are gone
+      if (!victim.claims.revoke(seq)) break; // it and all before it started
+      this.#release(victim, job);
+      stolen.push(job);
+      want--;
+    }
+    this.#requeue(stolen.reverse());
+  }
+
+  // Puts tasks taken back from a worker at the front of the queue.
+  #requeue(jobs: Job[]): void {
+    if (jobs.length === 0) return;
+    this.#queue.splice(this.#head, 0, ...jobs);
+    this.#queued += jobs.length;
+    this.#schedulePump();
+  }
+
+  #schedulePump(): void {
+    if (this.#queued > 0 && !this.#pumpScheduled) {
+      this.#pumpScheduled = true;
+      queueMicrotask(this.#pump);
     }
   }
 
@@ -880,14 +976,8 @@ export class ThreadPool implements AsyncDisposable {
       this.#drainQueue(error);
       requeue.length = 0;
     }
-    if (requeue.length > 0) {
-      this.#queue.splice(this.#head, 0, ...requeue);
-      this.#queued += requeue.length;
-    }
-    if (this.#queued > 0 && !this.#pumpScheduled) {
-      this.#pumpScheduled = true;
-      queueMicrotask(this.#pump);
-    }
+    this.#requeue(requeue);
+    this.#schedulePump();
     this.#maybeFinishClose();
   }
 
@@ -948,7 +1038,7 @@ export class ThreadPool implements AsyncDisposable {
   #reject(job: Job, reason: unknown): void {
     if (!this.#settle(job)) return;
     this.#failed++;
-    job.reject(reason);
+    job.resolve(rejecting(reason));
   }
 
   // Marks a task settled; false if it already was.
@@ -956,8 +1046,12 @@ export class ThreadPool implements AsyncDisposable {
     if (job.done) return false;
     job.done = true;
     this.#unsettled--;
-    if (job.timer !== undefined) clearTimeout(job.timer);
-    if (job.onAbort) job.signal!.removeEventListener("abort", job.onAbort);
+    const extras = job.extras;
+    if (extras === undefined) return true;
+    if (extras.timer !== undefined) clearTimeout(extras.timer);
+    if (extras.onAbort) {
+      extras.signal!.removeEventListener("abort", extras.onAbort);
+    }
     return true;
   }
 

@@ -147,6 +147,30 @@ describe("ThreadPool.run and map", () => {
     assert.equal(p.stats.threads, 2);
   });
 
+  test("short tasks do not wait behind a long one while another worker is free", async () => {
+    await using p = pool({ threads: 2 });
+    const gate = new Gate();
+    // Submitted together: some short tasks are sent to the long task's
+    // worker with it, and must be taken back by the other worker.
+    let longDone = false;
+    const long = p.run("hold", [gate.buffer, "long"]).finally(() => {
+      longDone = true;
+    });
+    const inputs = Array.from({ length: 400 }, (_, i) => [i]);
+    const short = p.map<number>("identity", inputs);
+    await gate.started();
+    assert.deepEqual(await short, inputs.map(([i]) => i));
+    assert.equal(longDone, false, "the short tasks waited for the long one");
+    assert.deepEqual(
+      { running: p.stats.running, queued: p.stats.queued },
+      { running: 1, queued: 0 },
+    );
+    gate.release();
+    assert.equal(await long, "long");
+    assert.equal(p.stats.crashed, 0);
+    assert.equal(p.stats.completed, 401);
+  });
+
   test("bad input gets a clear error and the pool stays healthy", async () => {
     await using p = pool();
     await assert.rejects(p.run(7 as unknown as string), {
