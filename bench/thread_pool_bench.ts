@@ -83,7 +83,9 @@ bench({
   name: "raw postMessage, 2 workers, one message per task",
   group,
   baseline: true,
-  fn: () => echo2.send(TASKS, (i) => i),
+  fn: async () => {
+    await echo2.send(TASKS, (i) => i);
+  },
 });
 bench({
   name: "iox ThreadPool",
@@ -116,7 +118,9 @@ bench({
   name: "raw postMessage round trip",
   group,
   baseline: true,
-  fn: () => echo1.send(1, (i) => i),
+  fn: async () => {
+    await echo1.send(1, (i) => i);
+  },
 });
 bench({
   name: "iox ThreadPool",
@@ -149,7 +153,9 @@ bench({
   name: "raw postMessage, 2 workers, one message per task",
   group,
   baseline: true,
-  fn: () => spinners.send(SPINS, () => 1),
+  fn: async () => {
+    await spinners.send(SPINS, () => 1);
+  },
 });
 bench({
   name: "iox ThreadPool, 2 threads",
