@@ -16,6 +16,7 @@ import {
   RESULTS,
 } from "./_shared_queue.ts";
 import { sendError } from "./_task_error.ts";
+import { isThenable } from "./_validate.ts";
 import { interceptExits } from "./_runtime/worker.ts";
 
 interface WorkerScope {
@@ -69,12 +70,6 @@ function flush(): void {
     }
     post(message);
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === "object" || typeof value === "function") &&
-    value !== null &&
-    typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 // Runs the pending tasks in order. Synchronous until a task returns a

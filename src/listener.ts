@@ -63,6 +63,7 @@
 import { Connection } from "./connection.ts";
 import type { Addr, ConnectionTransport } from "./connection.ts";
 import { net, type RawListener, resolver } from "./_runtime/mod.ts";
+import { formatValue } from "./_validate.ts";
 
 export {
   type Addr,
@@ -226,23 +227,11 @@ interface Spec {
 const PORT_RETRIES = 8;
 const MAX_BACKOFF_MS = 1000;
 
-function show(value: unknown): string {
-  if (typeof value === "string") return `'${value}'`;
-  if (typeof value === "object" && value !== null) {
-    try {
-      return JSON.stringify(value);
-    } catch {
-      return Object.prototype.toString.call(value);
-    }
-  }
-  return String(value);
-}
-
 function checkPort(port: unknown, where: string): number {
   if (typeof port !== "number") {
     throw new TypeError(
       `Cannot open listener${where} as 'port' must be an integer in 0..65535: current value is ${
-        show(port)
+        formatValue(port)
       }`,
     );
   }
@@ -279,9 +268,7 @@ function parseString(address: string): Spec {
     (bracketed ? !hostname.includes(":") : colon < 0 || hostname.includes(":"))
   ) {
     throw new TypeError(
-      `Cannot open listener as address ${
-        show(address)
-      } must be 'host:port', '[ipv6]:port' or 'unix:path'`,
+      `Cannot open listener as address '${address}' must be 'host:port', '[ipv6]:port' or 'unix:path'`,
     );
   }
   const where = ` on '${address}'`;
@@ -302,7 +289,7 @@ function parseObject(address: Record<string, unknown>): Spec {
     if (typeof path !== "string" || path === "") {
       throw new TypeError(
         `Cannot open listener as 'path' must be a non-empty string: current value is ${
-          show(path)
+          formatValue(path)
         }`,
       );
     }
@@ -311,7 +298,7 @@ function parseObject(address: Record<string, unknown>): Spec {
   if (transport !== undefined && transport !== "tcp") {
     throw new TypeError(
       `Cannot open listener as 'transport' must be "tcp" or "unix": current value is ${
-        show(transport)
+        formatValue(transport)
       }`,
     );
   }
@@ -320,7 +307,7 @@ function parseObject(address: Record<string, unknown>): Spec {
   if (typeof given !== "string" || given === "") {
     throw new TypeError(
       `Cannot open listener as 'hostname' must be a non-empty string: current value is ${
-        show(given)
+        formatValue(given)
       }`,
     );
   }
@@ -340,7 +327,7 @@ function parse(address: unknown): Spec {
   }
   throw new TypeError(
     `Cannot open listener as an address must be a string or an object: current value is ${
-      show(address)
+      formatValue(address)
     }`,
   );
 }
@@ -460,7 +447,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     if (typeof name !== "string") {
       throw new TypeError(
         `Cannot create listener as 'name' must be a string: current value is ${
-          show(name)
+          formatValue(name)
         }`,
       );
     }
@@ -471,14 +458,14 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     ) {
       throw new RangeError(
         `Cannot create listener as 'maxConnections' must be a positive integer: current value is ${
-          show(maxConnections)
+          formatValue(maxConnections)
         }`,
       );
     }
     if (onError !== undefined && typeof onError !== "function") {
       throw new TypeError(
         `Cannot create listener as 'onError' must be a function: current value is ${
-          show(onError)
+          formatValue(onError)
         }`,
       );
     }
@@ -583,7 +570,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     if (raw === null) {
       throw new TypeError(
         `Cannot add listener as it must be ${net.adoptable}: current value is ${
-          show(listener)
+          formatValue(listener)
         }`,
       );
     }
@@ -621,7 +608,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     if (handler !== null && typeof handler !== "function") {
       throw new TypeError(
         `Cannot set client handler as it must be a function or null: current value is ${
-          show(handler)
+          formatValue(handler)
         }`,
       );
     }
@@ -629,14 +616,14 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     if (executor !== undefined && typeof executor?.post !== "function") {
       throw new TypeError(
         `Cannot set client handler as 'executor' must have a post() method: current value is ${
-          show(executor)
+          formatValue(executor)
         }`,
       );
     }
     if (onDispose !== undefined && typeof onDispose !== "function") {
       throw new TypeError(
         `Cannot set client handler as 'onDispose' must be a function: current value is ${
-          show(onDispose)
+          formatValue(onDispose)
         }`,
       );
     }
@@ -692,7 +679,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new TypeError(
         `Cannot wait for a client as 'signal' must be an AbortSignal: current value is ${
-          show(signal)
+          formatValue(signal)
         }`,
       );
     }

@@ -73,6 +73,7 @@ import {
 } from "./_shared_queue.ts";
 import { receiveError } from "./_task_error.ts";
 import { cwd } from "./_runtime/mod.ts";
+import { formatValue } from "./_validate.ts";
 
 export { PoolClosedError, WorkerCrashedError } from "./errors.ts";
 
@@ -210,16 +211,6 @@ class Thread {
   }
 }
 
-function show(value: unknown): string {
-  if (typeof value === "string") return `'${value}'`;
-  if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "function") return "a function";
-  if (typeof value === "object" && value !== null) {
-    return Array.isArray(value) ? "an array" : "an object";
-  }
-  return String(value);
-}
-
 function encodePath(path: string): string {
   return path.replaceAll("\\", "/").split("/").map((part) =>
     /^[a-zA-Z]:$/.test(part) ? part : encodeURIComponent(part)
@@ -235,7 +226,7 @@ function resolveModule(module: unknown): URL {
   const invalid = () =>
     new TypeError(
       `Cannot create thread pool as 'module' must be a URL, an absolute path or a path relative to the working directory: current value is ${
-        show(module)
+        formatValue(module)
       }`,
     );
   if (module instanceof URL) return new URL(module.href);
@@ -285,7 +276,7 @@ function checkMs(
     throw new RangeError(
       `Cannot ${what} as '${option}' must be a ${
         allowZero ? "non-negative" : "positive"
-      } number of milliseconds: current value is ${show(value)}`,
+      } number of milliseconds: current value is ${formatValue(value)}`,
     );
   }
   return value;
@@ -360,7 +351,7 @@ export class ThreadPool implements AsyncDisposable {
     if (!Number.isInteger(threads) || threads < 1) {
       throw new RangeError(
         `Cannot ${what} as 'threads' must be a positive integer: current value is ${
-          show(threads)
+          formatValue(threads)
         }`,
       );
     }
@@ -369,14 +360,14 @@ export class ThreadPool implements AsyncDisposable {
     ) {
       throw new RangeError(
         `Cannot ${what} as 'maxQueue' must be a non-negative integer or Infinity: current value is ${
-          show(maxQueue)
+          formatValue(maxQueue)
         }`,
       );
     }
     if (typeof name !== "string") {
       throw new TypeError(
         `Cannot ${what} as 'name' must be a string: current value is ${
-          show(name)
+          formatValue(name)
         }`,
       );
     }
@@ -493,7 +484,7 @@ export class ThreadPool implements AsyncDisposable {
       return Promise.reject(
         new TypeError(
           `Cannot map task '${name}' as 'argsList' must be iterable: current value is ${
-            show(argsList)
+            formatValue(argsList)
           }`,
         ),
       );
@@ -588,14 +579,14 @@ export class ThreadPool implements AsyncDisposable {
     if (typeof name !== "string") {
       throw new TypeError(
         `Cannot run task as 'name' must be a string: current value is ${
-          show(name)
+          formatValue(name)
         }`,
       );
     }
     if (!Array.isArray(args)) {
       throw new TypeError(
         `Cannot ${runTask(name)} as 'args' must be an array: current value is ${
-          show(args)
+          formatValue(args)
         }`,
       );
     }
@@ -605,14 +596,18 @@ export class ThreadPool implements AsyncDisposable {
       throw new TypeError(
         `Cannot ${
           runTask(name)
-        } as 'transfer' must be an array: current value is ${show(transfer)}`,
+        } as 'transfer' must be an array: current value is ${
+          formatValue(transfer)
+        }`,
       );
     }
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new TypeError(
         `Cannot ${
           runTask(name)
-        } as 'signal' must be an AbortSignal: current value is ${show(signal)}`,
+        } as 'signal' must be an AbortSignal: current value is ${
+          formatValue(signal)
+        }`,
       );
     }
     if (!(typeof timeoutMs === "number" && timeoutMs > 0)) {
