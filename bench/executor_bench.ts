@@ -102,6 +102,58 @@ bench({
   },
 });
 
+// The same with handlers of five different functions, as in real programs:
+// no loop can inline the handler any more, raw or not, and what is left is
+// the cost of the queue itself.
+const kinds = [
+  (): void => {
+    counter += 1;
+  },
+  (): void => {
+    counter += 2;
+  },
+  (): void => {
+    counter += 3;
+  },
+  (): void => {
+    counter += 4;
+  },
+  (): void => {
+    counter += 5;
+  },
+];
+
+bench({
+  name: "raw array-of-closures drain loop",
+  group: "post+run 10k handlers of 5 functions",
+  baseline: true,
+  fn() {
+    const queue: (() => void)[] = [];
+    for (let i = 0; i < N; i++) queue.push(kinds[i % 5]!);
+    for (let i = 0; i < queue.length; i++) queue[i]!();
+  },
+});
+
+bench({
+  name: "Executor run()",
+  group: "post+run 10k handlers of 5 functions",
+  async fn() {
+    io.restart();
+    for (let i = 0; i < N; i++) io.post(kinds[i % 5]!);
+    await io.run();
+  },
+});
+
+bench({
+  name: "Strand on an Executor",
+  group: "post+run 10k handlers of 5 functions",
+  async fn() {
+    strandIo.restart();
+    for (let i = 0; i < N; i++) strand.post(kinds[i % 5]!);
+    await strandIo.run();
+  },
+});
+
 // dispatch: from inside a handler, 10k handlers run inline (no queueing).
 bench({
   name: "direct calls",

@@ -139,9 +139,7 @@ export class Executor {
   #name: string;
   // The queue: handlers are written at #back[#backLength] and taken from
   // #front at #index up to #end; when #front is used up the two arrays swap
-  // (see _queue.ts for why this shape). It is held here rather than in a
-  // Queue object because one call level less on post() and in the drain
-  // loop measured 3x faster posting on Deno.
+  // (see _queue.ts for why this shape, and why in these fields).
   #front: ((() => unknown) | undefined)[] = [];
   #index = 0;
   #end = 0;
