@@ -193,12 +193,14 @@ export class Strand {
     }
     if (this.#depth > 0) {
       // Already inside this strand's handler (so inside the executor's):
-      // run inline, and hold the strand for its async part too.
-      this.#executor.dispatch(() => {
-        const result = handler();
-        if (isThenable(result)) this.#held.push(result);
-        return result;
-      });
+      // run inline. An async handler holds the strand for its async part
+      // too, and is given to the executor (inline as well) to count as work
+      // and report a rejection.
+      const result = handler();
+      if (result !== undefined && isThenable(result)) {
+        this.#held.push(result);
+        this.#executor.dispatch(() => result);
+      }
       return;
     }
     this.#back[this.#backLength++] = handler;

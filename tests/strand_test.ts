@@ -233,6 +233,30 @@ describe("Strand", () => {
     assert.deepEqual(log, ["inline async done", "next"]);
   });
 
+  test("inline dispatch: a throw reaches the caller, a rejection reaches run()", async () => {
+    const io = new Executor();
+    const strand = new Strand(io);
+    const log: string[] = [];
+    strand.post(() => {
+      assert.throws(
+        () =>
+          strand.dispatch(() => {
+            throw new Error("inline boom");
+          }),
+        { message: "inline boom" },
+      );
+      strand.dispatch(async () => {
+        await tick();
+        throw new Error("inline async boom");
+      });
+    });
+    strand.post(() => log.push("next"));
+    await assert.rejects(io.run(), { message: "inline async boom" });
+    assert.deepEqual(log, []); // the strand waited for the async part
+    assert.equal(await io.run(), 1);
+    assert.deepEqual(log, ["next"]);
+  });
+
   test("defer from an executor handler appends after it", async () => {
     const io = new Executor();
     const strand = new Strand(io);
