@@ -31,9 +31,9 @@ import { internals } from "./_executor_internals.ts";
 import { formatValue, isThenable, notAFunction } from "./_validate.ts";
 
 // The most handlers one turn runs. Batches cut the per-handler cost of a
-// strand to little more than a plain executor handler's; beyond a few
-// hundred, a batch saves nothing more, and other work on the executor waits
-// longer for its turn.
+// strand to about a plain executor handler's (a turn per handler ran 10x
+// slower); 64 to 1024 measured alike for 10k handlers, and a bound keeps
+// the wait of the executor's other work short whatever the backlog.
 const MAX_BATCH = 256;
 
 /**
