@@ -102,6 +102,27 @@ describe("Strand", () => {
     assert.deepEqual(log, [0, 1, 2]);
   });
 
+  test("a strand handler may poll its executor in the middle of a turn", async () => {
+    const io = new Executor();
+    const strand = new Strand(io);
+    const other = new Strand(io);
+    const log: string[] = [];
+    strand.post(() => {
+      log.push("s1 start");
+      // Runs what is ready on the executor, other strands included, but
+      // not this strand's next handler.
+      assert.equal(io.poll(), 3);
+      log.push("s1 end");
+    });
+    strand.post(() => log.push("s2"));
+    io.post(() => log.push("e1"));
+    other.post(() => log.push("o1"));
+    other.post(() => log.push("o2"));
+    // The nested poll's handlers are counted by the poll, not by run().
+    assert.equal(await io.run(), 2);
+    assert.deepEqual(log, ["s1 start", "e1", "o1", "o2", "s1 end", "s2"]);
+  });
+
   test("stop() from a strand handler ends its turn after that handler", async () => {
     const io = new Executor();
     const strand = new Strand(io);
