@@ -1,9 +1,19 @@
 // Copyright 2026 the iox authors. MIT license.
-// Executor throughput next to its peers: `deno bench -A bench/executor_bench.ts`.
+// Executor throughput next to its peers, on both runtimes:
+//
+//   deno bench -A bench/executor_bench.ts
+//   bun tools/bench_bun.ts bench/executor_bench.ts
+//
 // Every variant runs the same shared handler, so the numbers compare queue
-// machinery, not closure allocation.
-import PQueue from "npm:p-queue@10.0.0";
+// machinery, not closure allocation. Memory: bench/executor_memory.ts.
+//
+// Order matters: the runners measure one bench at a time, in declaration
+// order, and a bench that feeds the executor's code other handler functions
+// (strands, chains, timers) changes the engine's type feedback for the
+// benches run after it, as handlers of many kinds do in real programs.
+import PQueue from "p-queue";
 import { Executor, SteadyTimer, Strand } from "../src/executor.ts";
+import { bench } from "./_harness.ts";
 
 const N = 10_000;
 let counter = 0;
@@ -17,7 +27,7 @@ const io = new Executor();
 const strandIo = new Executor();
 const strand = new Strand(strandIo);
 
-Deno.bench({
+bench({
   name: "raw array-of-closures drain loop",
   group: "post+run 10k handlers",
   baseline: true,
@@ -28,8 +38,8 @@ Deno.bench({
   },
 });
 
-Deno.bench({
-  name: "Executor",
+bench({
+  name: "Executor run()",
   group: "post+run 10k handlers",
   async fn() {
     io.restart();
@@ -38,7 +48,7 @@ Deno.bench({
   },
 });
 
-Deno.bench({
+bench({
   name: "Executor poll()",
   group: "post+run 10k handlers",
   fn() {
@@ -48,7 +58,7 @@ Deno.bench({
   },
 });
 
-Deno.bench({
+bench({
   name: "Strand on an Executor",
   group: "post+run 10k handlers",
   async fn() {
@@ -58,7 +68,7 @@ Deno.bench({
   },
 });
 
-Deno.bench({
+bench({
   name: "queueMicrotask",
   group: "post+run 10k handlers",
   async fn() {
@@ -72,7 +82,7 @@ Deno.bench({
   },
 });
 
-Deno.bench({
+bench({
   name: "p-queue (concurrency 1)",
   group: "post+run 10k handlers",
   async fn() {
@@ -82,10 +92,8 @@ Deno.bench({
   },
 });
 
-// Last in its group: many short-lived executors change the engine's type
-// feedback for the executor code, which slows the benchmarks run after it.
-Deno.bench({
-  name: "Executor, new each iteration",
+bench({
+  name: "Executor run(), new each iteration",
   group: "post+run 10k handlers",
   async fn() {
     const fresh = new Executor();
@@ -94,8 +102,60 @@ Deno.bench({
   },
 });
 
+// The same with handlers of five different functions, as in real programs:
+// no loop can inline the handler any more, raw or not, and what is left is
+// the cost of the queue itself.
+const kinds = [
+  (): void => {
+    counter += 1;
+  },
+  (): void => {
+    counter += 2;
+  },
+  (): void => {
+    counter += 3;
+  },
+  (): void => {
+    counter += 4;
+  },
+  (): void => {
+    counter += 5;
+  },
+];
+
+bench({
+  name: "raw array-of-closures drain loop",
+  group: "post+run 10k handlers of 5 functions",
+  baseline: true,
+  fn() {
+    const queue: (() => void)[] = [];
+    for (let i = 0; i < N; i++) queue.push(kinds[i % 5]!);
+    for (let i = 0; i < queue.length; i++) queue[i]!();
+  },
+});
+
+bench({
+  name: "Executor run()",
+  group: "post+run 10k handlers of 5 functions",
+  async fn() {
+    io.restart();
+    for (let i = 0; i < N; i++) io.post(kinds[i % 5]!);
+    await io.run();
+  },
+});
+
+bench({
+  name: "Strand on an Executor",
+  group: "post+run 10k handlers of 5 functions",
+  async fn() {
+    strandIo.restart();
+    for (let i = 0; i < N; i++) strand.post(kinds[i % 5]!);
+    await strandIo.run();
+  },
+});
+
 // dispatch: from inside a handler, 10k handlers run inline (no queueing).
-Deno.bench({
+bench({
   name: "direct calls",
   group: "dispatch 10k from a handler",
   baseline: true,
@@ -104,7 +164,7 @@ Deno.bench({
   },
 });
 
-Deno.bench({
+bench({
   name: "Executor dispatch (inline)",
   group: "dispatch 10k from a handler",
   async fn() {
@@ -116,7 +176,7 @@ Deno.bench({
   },
 });
 
-Deno.bench({
+bench({
   name: "Executor post (queued)",
   group: "dispatch 10k from a handler",
   async fn() {
@@ -128,7 +188,7 @@ Deno.bench({
   },
 });
 
-Deno.bench({
+bench({
   name: "Strand dispatch (inline)",
   group: "dispatch 10k from a handler",
   async fn() {
@@ -142,7 +202,7 @@ Deno.bench({
 
 // A nested chain: each handler dispatches the next, 100 deep.
 const DEPTH = 100;
-Deno.bench({
+bench({
   name: "recursive calls, 100 deep x 100",
   group: "dispatch chain",
   baseline: true,
@@ -155,7 +215,7 @@ Deno.bench({
   },
 });
 
-Deno.bench({
+bench({
   name: "Executor dispatch chain, 100 deep x 100",
   group: "dispatch chain",
   async fn() {
@@ -169,7 +229,7 @@ Deno.bench({
   },
 });
 
-Deno.bench({
+bench({
   name: "Executor post chain, 100 long x 100",
   group: "dispatch chain",
   async fn() {
@@ -183,8 +243,25 @@ Deno.bench({
   },
 });
 
+bench({
+  name: "Strand post chain, 100 long x 100 strands",
+  group: "dispatch chain",
+  async fn() {
+    strandIo.restart();
+    for (let i = 0; i < 100; i++) {
+      const lane = new Strand(strandIo);
+      const step = (depth: number): void => {
+        handler();
+        if (depth > 0) lane.post(() => step(depth - 1));
+      };
+      lane.post(() => step(DEPTH));
+    }
+    await strandIo.run();
+  },
+});
+
 // 10k timers of 1 ms: the runtime's timers set the floor.
-Deno.bench({
+bench({
   name: "setTimeout x10k",
   group: "10k timers",
   baseline: true,
@@ -200,7 +277,7 @@ Deno.bench({
   },
 });
 
-Deno.bench({
+bench({
   name: "SteadyTimer x10k, asyncWait + run()",
   group: "10k timers",
   async fn() {
@@ -210,7 +287,7 @@ Deno.bench({
   },
 });
 
-Deno.bench({
+bench({
   name: "SteadyTimer x10k, wait()",
   group: "10k timers",
   async fn() {
@@ -220,7 +297,7 @@ Deno.bench({
   },
 });
 
-Deno.bench({
+bench({
   name: "one SteadyTimer, 10k asyncWaits + run()",
   group: "10k timers",
   async fn() {

@@ -1,6 +1,7 @@
 // Copyright 2026 the iox authors. MIT license.
 // What WorkGuard, Strand and SteadyTimer need from an Executor beyond its
-// public API: counting outstanding work, and recognising a real Executor.
+// public API: counting outstanding work, recognising a real Executor, and
+// running a batch of handlers as one (Strand).
 // Executor fills this in from a static block, where its #private fields are
 // in scope, so these operations stay off the public surface. Companions call
 // them only at method time, when executor.ts has necessarily been evaluated
@@ -15,6 +16,18 @@ export interface ExecutorInternals {
   workStarted(executor: Executor): void;
   /** Counts one unit less; wakes a waiting run when none is left. */
   workFinished(executor: Executor): void;
+  /**
+   * How many handlers the running handler may run as a batch, itself
+   * included (at least 1): what is left of the active run's count (1 for
+   * runOne) and of the handlers it runs before reading the clock again, so
+   * that a batch keeps to the run's limits and time slices.
+   */
+  batchSize(executor: Executor): number;
+  /**
+   * Reports that the running handler ran `count` handlers (at most
+   * `batchSize`), so that the active run counts each of them.
+   */
+  ranBatch(executor: Executor, count: number): void;
 }
 
 function notLoaded(): never {
@@ -26,4 +39,6 @@ export const internals: ExecutorInternals = {
   isExecutor: (_value: unknown): _value is Executor => false,
   workStarted: notLoaded,
   workFinished: notLoaded,
+  batchSize: notLoaded,
+  ranBatch: notLoaded,
 };

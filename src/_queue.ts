@@ -1,60 +1,21 @@
 // Copyright 2026 the iox authors. MIT license.
-// The FIFO behind Strand. Executor keeps the same two arrays in its own
-// fields (one call level less on its hot path, see executor.ts).
+// The shape of the FIFO queues of Executor and Strand, which each hold it in
+// their own fields: a Queue object in between cost the strand a third of its
+// speed, and cost Executor's post() as much before.
 //
-// Two arrays: items are pushed on `#back` and taken from `#front` by index;
-// when `#front` is used up the arrays swap, the used one emptied for reuse.
-// This was measured against a power-of-two ring buffer (growth copied in
-// JavaScript, ~0.5x of a raw array drain loop on Deno) and against a sliding
-// array: appending with the engine's own `push` and reading by index is what
-// a raw `for` loop over an array does, and it keeps pace with it (~0.8x on
-// Deno, ~0.9x on Bun, 10k handlers). Nothing is ever shifted
-// (`Array.prototype.shift` is O(n)), a push or a take allocates nothing
-// beyond the engine's amortised growth, and each slot is cleared when taken
-// so a queue never keeps a finished handler alive: memory stays flat however
-// many items go through.
+// Two arrays: items are written at the back array's next free slot and taken
+// from the front array by index; when the front is used up the arrays swap,
+// and the used one, whose slots were all cleared as they were taken, is
+// written over again from slot 0. Writing and reading by index is what a raw
+// `for` loop over an array does, and it keeps pace with it. Counting the
+// items in fields instead of truncating the used array (`length = 0`) is
+// what makes reuse work: V8 frees the storage of an array truncated to 0 and
+// the next burst grows a new one, which cost more than the queue itself (a
+// third of a post+run of 10k handlers). Nothing is ever shifted
+// (`Array.prototype.shift` is O(n)); each slot is cleared when taken, so a
+// queue never keeps a finished item alive; an array that grew past
+// MAX_REUSED_LENGTH in a burst is dropped once used up, so memory goes back
+// to where it was.
 
-/** A FIFO queue of items that are never `undefined`. */
-export class Queue<T> {
-  #front: (T | undefined)[] = [];
-  #index = 0;
-  #back: (T | undefined)[] = [];
-
-  /** How many items are queued. */
-  get length(): number {
-    return this.#front.length - this.#index + this.#back.length;
-  }
-
-  /** Appends an item at the back. */
-  push(item: T): void {
-    this.#back.push(item);
-  }
-
-  /** Inserts an item at the front, so that it is the next one taken. */
-  unshift(item: T): void {
-    if (this.#index > 0) {
-      this.#front[--this.#index] = item;
-    } else {
-      // Only reached on rare paths (error reporting), so O(n) is fine here.
-      this.#front.unshift(item);
-    }
-  }
-
-  /** Removes and returns the front item, or `undefined` when empty. */
-  shift(): T | undefined {
-    let front = this.#front;
-    let index = this.#index;
-    if (index === front.length) {
-      if (this.#back.length === 0) return undefined;
-      front.length = 0;
-      this.#front = this.#back;
-      this.#back = front;
-      front = this.#front;
-      index = 0;
-    }
-    const item = front[index];
-    front[index] = undefined;
-    this.#index = index + 1;
-    return item;
-  }
-}
+/** Used-up queue arrays longer than this are dropped instead of reused. */
+export const MAX_REUSED_LENGTH = 65536;

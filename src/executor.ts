@@ -52,6 +52,7 @@
  * @module
  */
 import { internals } from "./_executor_internals.ts";
+import { MAX_REUSED_LENGTH } from "./_queue.ts";
 import {
   assertFiniteNumber,
   formatValue,
@@ -77,14 +78,12 @@ const SLICE_MS = 1;
 // slow ones still get a reading per handler, so slices (and runFor/runUntil
 // deadlines) overshoot by at most about a quarter slice plus one handler.
 const MAX_CLOCK_INTERVAL = 4096;
-// Used-up queue arrays are reused only within these lengths (see #drain).
-const MIN_REUSED_LENGTH = 64;
-const MAX_REUSED_LENGTH = 65536;
 // Bits of Executor.#flags. The drain loop tests the whole word once per
 // handler, so that stop, defer and a nested drain cost it one check.
 const STOPPED = 1; // stop() was called, or a run ran out of work
 const DEFERRED = 2; // the running handler deferred handlers
 const REENTERED = 4; // a handler ran a nested poll or run of this executor
+const BATCHED = 8; // the running handler ran a batch of handlers (a strand)
 // setTimeout's largest delay; longer ones fire at once.
 const MAX_TIMEOUT_MS = 0x7fffffff;
 
@@ -129,19 +128,30 @@ export class Executor {
     internals.workFinished = (executor: Executor): void => {
       executor.#workFinished();
     };
+    internals.batchSize = (executor: Executor): number =>
+      Math.max(1, executor.#batchEnd - executor.#index + 1);
+    internals.ranBatch = (executor: Executor, count: number): void => {
+      executor.#batched += count - 1;
+      executor.#flags |= BATCHED;
+    };
   }
 
   #name: string;
-  // The queue: handlers are pushed on #back and taken from #front at
-  // #index; when #front is used up the two arrays swap (see _queue.ts for
-  // why this shape). It is held here rather than in a Queue object because
-  // one call level less on post() and in the drain loop measured 3x faster
-  // posting on Deno.
+  // The queue: handlers are written at #back[#backLength] and taken from
+  // #front at #index up to #end; when #front is used up the two arrays swap
+  // (see _queue.ts for why this shape, and why in these fields).
   #front: ((() => unknown) | undefined)[] = [];
   #index = 0;
-  #back: (() => unknown)[] = [];
+  #end = 0;
+  #back: ((() => unknown) | undefined)[] = [];
+  #backLength = 0;
   #clockInterval = 16;
   #flags = 0;
+  // The queue index at which the running chunk of #drain must stop for its
+  // count or its next clock reading: what bounds a batch (batchSize).
+  #batchEnd = 0;
+  // Handlers that batches ran beyond the one handler each was queued as.
+  #batched = 0;
   // Outstanding work other than queued handlers.
   #work = 0;
   // How many of this executor's handlers are on the call stack.
@@ -250,8 +260,7 @@ export class Executor {
     if (typeof handler !== "function") {
       throw notAFunction("Cannot post handler as it", handler);
     }
-    this.#back.push(handler);
-    if (this.#resolveWake !== undefined) this.#notify();
+    this.#enqueue(handler);
   }
 
   /**
@@ -287,8 +296,7 @@ export class Executor {
       const result = handler();
       if (result !== undefined) this.#adopt(result);
     } else {
-      this.#back.push(handler);
-      if (this.#resolveWake !== undefined) this.#notify();
+      this.#enqueue(handler);
     }
   }
 
@@ -323,8 +331,7 @@ export class Executor {
       this.#deferred.push(handler);
       this.#flags |= DEFERRED;
     } else {
-      this.#back.push(handler);
-      if (this.#resolveWake !== undefined) this.#notify();
+      this.#enqueue(handler);
     }
   }
 
@@ -659,35 +666,30 @@ export class Executor {
       while (count < max && (this.#flags & STOPPED) === 0) {
         let front = this.#front;
         let index = this.#index;
-        if (index === front.length) {
-          const back = this.#back;
-          if (back.length === 0) {
+        if (index === this.#end) {
+          const length = this.#backLength;
+          if (length === 0) {
             if (front.length > MAX_REUSED_LENGTH) {
               this.#front = [];
-              this.#index = 0;
+              this.#index = this.#end = 0;
             }
             break;
           }
-          // Swap: the used-up front array, emptied, becomes the back one.
-          // A short one is replaced by a new array instead (truncating costs
-          // more than allocating: chains of handlers that post the next one,
-          // strands among them, swap after every handler and ran 1.8x faster
-          // on Deno); a huge one too, as engines keep the capacity of an
-          // emptied array (Bun kept 16 MB after 1M handlers).
-          if (
-            front.length <= MIN_REUSED_LENGTH ||
-            front.length > MAX_REUSED_LENGTH
-          ) {
-            this.#back = [];
-          } else {
-            front.length = 0;
-            this.#back = front as (() => unknown)[];
-          }
+          // Swap: the used-up front array, whose slots were all cleared,
+          // becomes the back one and is overwritten from slot 0: its
+          // capacity is kept, where truncating it would make V8 free it and
+          // grow a new one. A huge one is dropped to give memory back.
+          const back = this.#back;
+          this.#back = front.length > MAX_REUSED_LENGTH ? [] : front;
+          this.#backLength = 0;
           this.#front = front = back;
+          this.#end = length;
           index = 0;
         }
         const start = index;
-        const limit = Math.min(front.length, index + left, index + max - count);
+        const batchEnd = Math.min(index + left, index + max - count);
+        const limit = Math.min(this.#end, batchEnd);
+        this.#batchEnd = batchEnd;
         this.#flags &= ~REENTERED;
         while (index < limit) {
           const handler = front[index]!;
@@ -700,11 +702,18 @@ export class Executor {
           if (this.#flags !== 0) {
             if (this.#deferred.length !== 0) this.#flushDeferred();
             this.#flags &= ~DEFERRED;
-            // Stopped, or a nested drain moved the queue: re-read it.
+            // Stopped, a nested drain moved the queue, or a batch used up
+            // some of the chunk's budget: re-read them.
             if (this.#flags !== 0) break;
           }
         }
         left -= index - start;
+        if ((this.#flags & BATCHED) !== 0) {
+          count += this.#batched;
+          left -= this.#batched;
+          this.#batched = 0;
+          this.#flags &= ~BATCHED;
+        }
         if (left <= 0) {
           left = interval;
           if (until !== Infinity) {
@@ -745,25 +754,37 @@ export class Executor {
       const rethrow = (): never => {
         throw error;
       };
-      if (this.#index > 0) this.#front[--this.#index] = rethrow;
-      else this.#front.unshift(rethrow); // rare: O(n) is fine here
+      if (this.#index > 0) {
+        this.#front[--this.#index] = rethrow;
+      } else {
+        this.#front.unshift(rethrow); // rare: O(n) is fine here
+        this.#end++;
+      }
       this.#notify();
       this.#workFinished();
     });
   }
 
+  #enqueue(handler: () => unknown): void {
+    const n = this.#backLength;
+    this.#back[n] = handler;
+    this.#backLength = n + 1;
+    if (this.#resolveWake !== undefined) this.#notify();
+  }
+
   #flushDeferred(): void {
     const deferred = this.#deferred;
-    for (let i = 0; i < deferred.length; i++) {
-      this.#back.push(deferred[i]!);
-    }
+    const back = this.#back;
+    let n = this.#backLength;
+    for (let i = 0; i < deferred.length; i++) back[n++] = deferred[i]!;
+    this.#backLength = n;
     deferred.length = 0;
   }
 
   // Queues the completion handler of a unit of work, then ends the work:
   // in this order, so a run never sees "no work" in between.
   #complete(handler: () => unknown): void {
-    this.#back.push(handler);
+    this.#back[this.#backLength++] = handler;
     this.#notify();
     this.#workFinished();
   }
@@ -773,7 +794,7 @@ export class Executor {
   }
 
   #queued(): number {
-    return this.#front.length - this.#index + this.#back.length;
+    return this.#end - this.#index + this.#backLength;
   }
 
   #stopIfOutOfWork(): void {
