@@ -4,6 +4,8 @@
 // each group's baseline) and docs/bench.svg (the same ratios as bars).
 //
 // Usage: deno run -A tools/bench_report.ts [--runtime deno|bun] [bench files]
+//        deno run -A tools/bench_report.ts --reuse   (re-render the last run)
+// The raw results of the last run are kept in .bench/ (not committed).
 
 interface Measured {
   avg: number;
@@ -29,6 +31,8 @@ interface Row {
 }
 
 const args = [...Deno.args];
+const reuse = args.includes("--reuse");
+if (reuse) args.splice(args.indexOf("--reuse"), 1);
 let only: string | undefined;
 const at = args.indexOf("--runtime");
 if (at >= 0) only = args.splice(at, 2)[1];
@@ -78,9 +82,14 @@ function time(ns: number): string {
   return `${ns.toFixed(0)} ns`;
 }
 
+/** A ratio with two decimals, or two significant digits below 0.1. */
+function times(v: number): string {
+  return `${v >= 0.1 ? v.toFixed(2) : v.toPrecision(2)}x`;
+}
+
 function ratio(r: Row): string {
   if (r.baseline) return "1.00x (baseline)";
-  return r.ratio === undefined ? "n/a" : `${r.ratio.toFixed(2)}x`;
+  return r.ratio === undefined ? "n/a" : times(r.ratio);
 }
 
 function groupsOf(list: Row[]): string[] {
@@ -125,15 +134,23 @@ const COLORS: Record<string, string> = { Deno: "#2f6fde", Bun: "#e08a1e" };
 /** Bars on a log scale, one row per bench, one bar per runtime. */
 function svg(runs: [string, BenchReport, Row[]][]): string {
   const labels = runs.map(([label]) => label);
+  // Rows are matched across runtimes by group and position, so a bench
+  // named after its runtime (raw Deno.listen / raw Bun.listen) is one row.
   const keyed = new Map<string, Map<string, number | undefined>>();
+  const names = new Map<string, string[]>();
   const order: [string, string][] = [];
   for (const [label, , list] of runs) {
+    const seen = new Map<string, number>();
     for (const r of list) {
-      const key = `${r.group}\u0000${r.name}`;
+      const index = seen.get(r.group) ?? 0;
+      seen.set(r.group, index + 1);
+      const key = `${r.group}\u0000${index}`;
       if (!keyed.has(key)) {
         keyed.set(key, new Map());
-        order.push([r.group, r.name]);
+        names.set(key, []);
+        order.push([r.group, key]);
       }
+      if (!names.get(key)!.includes(r.name)) names.get(key)!.push(r.name);
       keyed.get(key)!.set(label, r.baseline ? 1 : r.ratio);
     }
   }
@@ -148,7 +165,8 @@ function svg(runs: [string, BenchReport, Row[]][]): string {
   const parts: string[] = [];
   let y = 40;
   let group: string | undefined;
-  for (const [g, name] of order) {
+  for (const [g, key] of order) {
+    const name = names.get(key)!.join(" / ");
     if (g !== group) {
       group = g;
       y += 8;
@@ -158,7 +176,7 @@ function svg(runs: [string, BenchReport, Row[]][]): string {
       y += 16;
     }
     parts.push(`<text x="20" y="${y + bar + 2}">${escape(name)}</text>`);
-    const values = keyed.get(`${g}\u0000${name}`)!;
+    const values = keyed.get(key)!;
     for (const label of labels) {
       const v = values.get(label);
       if (v !== undefined && v > 0) {
@@ -168,8 +186,8 @@ function svg(runs: [string, BenchReport, Row[]][]): string {
             Math.max(1, x2 - x1).toFixed(1)
           }" height="${bar}" fill="${COLORS[label] ?? "#888"}"/>`,
           `<text x="${(x2 + 4).toFixed(1)}" y="${y + bar - 1}" font-size="9">${
-            v.toFixed(2)
-          }x</text>`,
+            times(v)
+          }</text>`,
         );
       }
       y += bar + 1;
@@ -202,20 +220,35 @@ function svg(runs: [string, BenchReport, Row[]][]): string {
   ].join("\n");
 }
 
+async function measured(
+  label: string,
+  measure: () => Promise<BenchReport>,
+): Promise<void> {
+  const saved = `.bench/${label.toLowerCase()}.json`;
+  let report: BenchReport;
+  if (reuse) {
+    report = JSON.parse(await Deno.readTextFile(saved)) as BenchReport;
+  } else {
+    report = await measure();
+    await Deno.mkdir(".bench", { recursive: true });
+    await Deno.writeTextFile(saved, JSON.stringify(report));
+  }
+  runs.push([label, report, rows(report)]);
+}
+
 const runs: [string, BenchReport, Row[]][] = [];
 if (only === undefined || only === "deno") {
-  const report = await runJson(Deno.execPath(), [
-    "bench",
-    "-A",
-    "--json",
-    ...files,
-  ]);
-  runs.push(["Deno", report, rows(report)]);
+  await measured(
+    "Deno",
+    () => runJson(Deno.execPath(), ["bench", "-A", "--json", ...files]),
+  );
 }
 if (only === undefined || only === "bun") {
   const bunFiles = files.filter((f) => f.endsWith(".ts"));
-  const report = await runJson("bun", ["tools/bench_bun.ts", ...bunFiles]);
-  runs.push(["Bun", report, rows(report)]);
+  await measured(
+    "Bun",
+    () => runJson("bun", ["tools/bench_bun.ts", ...bunFiles]),
+  );
 }
 await Deno.mkdir("docs", { recursive: true });
 await Deno.writeTextFile("docs/bench.md", markdown(runs));
