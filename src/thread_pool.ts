@@ -39,10 +39,12 @@
  *   queue; a running one is rejected and its worker replaced. The rejection
  *   is the signal's reason (a `DOMException` named "AbortError" by default)
  *   or a `DOMException` named "TimeoutError".
- * - `close()` refuses new tasks, lets the queued ones finish, then ends the
- *   workers; `terminate()` ends the workers at once and rejects every
- *   unsettled task with {@linkcode PoolClosedError}. Neither leaves a worker
- *   or timer behind.
+ * - `close()` refuses new tasks, lets the queued and running ones finish,
+ *   then ends the workers; it resolves when they have. A task that never
+ *   settles keeps it pending until its timeout (`taskTimeoutMs` bounds every
+ *   task) or until `terminate()`, which ends the workers at once, rejects
+ *   every unsettled task with {@linkcode PoolClosedError} and resolves a
+ *   pending `close()`. Neither leaves a worker or timer behind.
  *
  * @example Usage
  * ```ts
