@@ -13,21 +13,46 @@
  * - **Ordering**: waits on one timer complete in the order they were made.
  * - **Work**: a pending `asyncWait` counts as outstanding work of the
  *   executor, so `run()` waits for it.
- * - **No leak**: one `setTimeout` per timer, armed only while a wait is
- *   pending and cleared when the last one is cancelled.
+ * - **Shared runtime timer**: as in asio, the timers of one executor share
+ *   one queue ordered by expiry and one `setTimeout`, armed for the earliest
+ *   pending expiry. Timers that expire together complete in one go, in
+ *   expiry order (equal expiries in the order their first pending wait was
+ *   made). The `setTimeout` is armed only while a wait is pending and
+ *   cleared when the last one is cancelled, so an idle executor keeps no
+ *   timer armed and does not keep the process alive.
  *
  * @module
  */
 import type { Executor } from "./executor.ts";
 import { internals } from "./_executor_internals.ts";
+import { type TimerEntry, TimerQueue } from "./_timer_queue.ts";
 import { assertFiniteNumber, formatValue, notAFunction } from "./_validate.ts";
-
-// setTimeout's largest delay; longer ones fire at once. Longer expiries are
-// reached in several steps.
-const MAX_TIMEOUT_MS = 0x7fffffff;
 
 // A pending wait: completes it with an error (cancelled) or without.
 type Waiter = (error?: DOMException) => void;
+
+// One timer queue per executor, made with its first timer.
+const queues = new WeakMap<Executor, TimerQueue>();
+
+// A timer's expiry and pending waits, in the order they were made (a Set
+// keeps that order and removes an aborted wait in O(1)); queued on the
+// executor's timer queue while a wait is pending.
+class TimerState implements TimerEntry {
+  expiry: number;
+  index = -1;
+  order = 0;
+  waiters = new Set<Waiter>();
+
+  constructor(expiry: number) {
+    this.expiry = expiry;
+  }
+
+  expire(): void {
+    const waiters = this.waiters;
+    this.waiters = new Set();
+    for (const waiter of waiters) waiter();
+  }
+}
 
 function cancelledError(): DOMException {
   return new DOMException("The timer wait was cancelled", "AbortError");
@@ -52,11 +77,8 @@ function cancelledError(): DOMException {
  */
 export class SteadyTimer {
   #executor: Executor;
-  #expiry: number;
-  // Pending waits, in the order they were made (a Set keeps that order and
-  // removes an aborted wait in O(1)).
-  #waiters = new Set<Waiter>();
-  #timeout: ReturnType<typeof setTimeout> | undefined;
+  #queue: TimerQueue;
+  #state: TimerState;
 
   /**
    * Makes a timer on `executor`.
@@ -80,7 +102,10 @@ export class SteadyTimer {
       assertFiniteNumber(expiryMs, "Cannot create timer as 'expiryMs'", 0);
     }
     this.#executor = executor;
-    this.#expiry = performance.now() + (expiryMs ?? 0);
+    let queue = queues.get(executor);
+    if (queue === undefined) queues.set(executor, queue = new TimerQueue());
+    this.#queue = queue;
+    this.#state = new TimerState(performance.now() + (expiryMs ?? 0));
   }
 
   /**
@@ -99,7 +124,7 @@ export class SteadyTimer {
    * @returns The expiry time in milliseconds.
    */
   get expiry(): number {
-    return this.#expiry;
+    return this.#state.expiry;
   }
 
   /**
@@ -131,7 +156,7 @@ export class SteadyTimer {
   expiresAfter(ms: number): number {
     assertFiniteNumber(ms, "Cannot set timer expiry as 'ms'", 0);
     const cancelled = this.cancel();
-    this.#expiry = performance.now() + ms;
+    this.#state.expiry = performance.now() + ms;
     return cancelled;
   }
 
@@ -156,7 +181,7 @@ export class SteadyTimer {
   expiresAt(timeMs: number): number {
     assertFiniteNumber(timeMs, "Cannot set timer expiry as 'timeMs'");
     const cancelled = this.cancel();
-    this.#expiry = timeMs;
+    this.#state.expiry = timeMs;
     return cancelled;
   }
 
@@ -190,21 +215,23 @@ export class SteadyTimer {
       throw notAFunction("Cannot wait on timer as 'handler'", handler);
     }
     const executor = this.#executor;
-    if (performance.now() >= this.#expiry) {
-      executor.post(() => handler());
+    // The executor calls a handler without arguments: post it as it is.
+    if (performance.now() >= this.#state.expiry) {
+      executor.post(handler);
       return;
     }
     internals.workStarted(executor);
     this.#add((error) => {
       // Post before ending the work, so a run never sees "no work" between.
-      executor.post(error ? () => handler(error) : () => handler());
+      executor.post(error ? () => handler(error) : handler);
       internals.workFinished(executor);
     });
   }
 
   /**
    * Waits for the timer without the executor: the promise settles from the
-   * runtime's own timer, whether or not the executor runs. A pending `wait`
+   * runtime timer of the executor's timer queue, whether or not the executor
+   * runs. A pending `wait`
    * is cancelled like an `asyncWait` but is not work of the executor.
    *
    * @example Usage
@@ -239,7 +266,7 @@ export class SteadyTimer {
       );
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (performance.now() >= this.#expiry) return Promise.resolve();
+    if (performance.now() >= this.#state.expiry) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
         if (this.#remove(waiter)) reject(signal!.reason);
@@ -274,11 +301,12 @@ export class SteadyTimer {
    * @returns How many waits were cancelled.
    */
   cancel(): number {
-    const waiters = this.#waiters;
+    const state = this.#state;
+    const waiters = state.waiters;
     const count = waiters.size;
     if (count === 0) return 0;
-    this.#waiters = new Set();
-    this.#disarm();
+    state.waiters = new Set();
+    this.#queue.remove(state);
     for (const waiter of waiters) waiter(cancelledError());
     return count;
   }
@@ -304,7 +332,7 @@ export class SteadyTimer {
    * @returns 1 if a wait was cancelled, 0 if none was pending.
    */
   cancelOne(): number {
-    const next = this.#waiters.values().next();
+    const next = this.#state.waiters.values().next();
     if (next.done) return 0;
     this.#remove(next.value);
     next.value(cancelledError());
@@ -312,39 +340,16 @@ export class SteadyTimer {
   }
 
   #add(waiter: Waiter): void {
-    this.#waiters.add(waiter);
-    this.#arm();
+    const state = this.#state;
+    state.waiters.add(waiter);
+    if (state.index < 0) this.#queue.insert(state);
   }
 
-  // Removes a pending wait; the runtime timer goes when the last one does.
+  // Removes a pending wait; the timer leaves the queue when its last does.
   #remove(waiter: Waiter): boolean {
-    if (!this.#waiters.delete(waiter)) return false;
-    if (this.#waiters.size === 0) this.#disarm();
+    const state = this.#state;
+    if (!state.waiters.delete(waiter)) return false;
+    if (state.waiters.size === 0) this.#queue.remove(state);
     return true;
-  }
-
-  #arm(): void {
-    if (this.#timeout !== undefined) return;
-    const delay = Math.min(this.#expiry - performance.now(), MAX_TIMEOUT_MS);
-    this.#timeout = setTimeout(() => this.#fire(), Math.max(0, delay));
-  }
-
-  #disarm(): void {
-    clearTimeout(this.#timeout);
-    this.#timeout = undefined;
-  }
-
-  #fire(): void {
-    this.#timeout = undefined;
-    // Runtime timers may fire a little before performance.now() reaches the
-    // expiry (they count whole milliseconds), or a long expiry may need
-    // several steps: wait for the rest.
-    if (performance.now() < this.#expiry) {
-      this.#arm();
-      return;
-    }
-    const waiters = this.#waiters;
-    this.#waiters = new Set();
-    for (const waiter of waiters) waiter();
   }
 }
