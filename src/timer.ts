@@ -35,21 +35,21 @@ type Waiter = (error?: DOMException) => void;
 const queues = new WeakMap<Executor, TimerQueue>();
 
 // A timer's expiry and pending waits, in the order they were made (a Set
-// keeps that order and removes an aborted wait in O(1)); queued on the
-// executor's timer queue while a wait is pending.
+// keeps that order and removes an aborted wait in O(1)). While a wait is
+// pending, and only then, it has a Set and is in the executor's timer queue.
 class TimerState implements TimerEntry {
   expiry: number;
   index = -1;
   order = 0;
-  waiters = new Set<Waiter>();
+  waiters: Set<Waiter> | undefined = undefined;
 
   constructor(expiry: number) {
     this.expiry = expiry;
   }
 
   expire(): void {
-    const waiters = this.waiters;
-    this.waiters = new Set();
+    const waiters = this.waiters!;
+    this.waiters = undefined;
     for (const waiter of waiters) waiter();
   }
 }
@@ -303,12 +303,11 @@ export class SteadyTimer {
   cancel(): number {
     const state = this.#state;
     const waiters = state.waiters;
-    const count = waiters.size;
-    if (count === 0) return 0;
-    state.waiters = new Set();
+    if (waiters === undefined) return 0;
+    state.waiters = undefined;
     this.#queue.remove(state);
     for (const waiter of waiters) waiter(cancelledError());
-    return count;
+    return waiters.size;
   }
 
   /**
@@ -332,8 +331,8 @@ export class SteadyTimer {
    * @returns 1 if a wait was cancelled, 0 if none was pending.
    */
   cancelOne(): number {
-    const next = this.#state.waiters.values().next();
-    if (next.done) return 0;
+    const next = this.#state.waiters?.values().next();
+    if (next === undefined || next.done) return 0;
     this.#remove(next.value);
     next.value(cancelledError());
     return 1;
@@ -341,15 +340,23 @@ export class SteadyTimer {
 
   #add(waiter: Waiter): void {
     const state = this.#state;
-    state.waiters.add(waiter);
-    if (state.index < 0) this.#queue.insert(state);
+    if (state.waiters === undefined) {
+      (state.waiters = new Set()).add(waiter);
+      this.#queue.insert(state);
+    } else {
+      state.waiters.add(waiter);
+    }
   }
 
   // Removes a pending wait; the timer leaves the queue when its last does.
   #remove(waiter: Waiter): boolean {
     const state = this.#state;
-    if (!state.waiters.delete(waiter)) return false;
-    if (state.waiters.size === 0) this.#queue.remove(state);
+    const waiters = state.waiters;
+    if (waiters === undefined || !waiters.delete(waiter)) return false;
+    if (waiters.size === 0) {
+      state.waiters = undefined;
+      this.#queue.remove(state);
+    }
     return true;
   }
 }
