@@ -34,23 +34,27 @@ type Waiter = (error?: DOMException) => void;
 // One timer queue per executor, made with its first timer.
 const queues = new WeakMap<Executor, TimerQueue>();
 
-// A timer's expiry and pending waits, in the order they were made (a Set
-// keeps that order and removes an aborted wait in O(1)). While a wait is
-// pending, and only then, it has a Set and is in the executor's timer queue.
+// A timer's expiry and pending waits, in the order they were made: the
+// oldest, then the others in a Set (which keeps their order and removes an
+// aborted wait in O(1)), made only for a second wait since most timers have
+// one at a time. While a wait is pending, and only then, `first` is set and
+// the timer is in the executor's timer queue.
 class TimerState implements TimerEntry {
   expiry: number;
   index = -1;
   order = 0;
-  waiters: Set<Waiter> | undefined = undefined;
+  first: Waiter | undefined = undefined;
+  rest: Set<Waiter> | undefined = undefined;
 
   constructor(expiry: number) {
     this.expiry = expiry;
   }
 
   expire(): void {
-    const waiters = this.waiters!;
-    this.waiters = undefined;
-    for (const waiter of waiters) waiter();
+    const { first, rest } = this;
+    this.first = this.rest = undefined;
+    first!();
+    if (rest !== undefined) { for (const waiter of rest) waiter(); }
   }
 }
 
@@ -302,12 +306,14 @@ export class SteadyTimer {
    */
   cancel(): number {
     const state = this.#state;
-    const waiters = state.waiters;
-    if (waiters === undefined) return 0;
-    state.waiters = undefined;
+    const { first, rest } = state;
+    if (first === undefined) return 0;
+    state.first = state.rest = undefined;
     this.#queue.remove(state);
-    for (const waiter of waiters) waiter(cancelledError());
-    return waiters.size;
+    first(cancelledError());
+    if (rest === undefined) return 1;
+    for (const waiter of rest) waiter(cancelledError());
+    return 1 + rest.size;
   }
 
   /**
@@ -331,32 +337,44 @@ export class SteadyTimer {
    * @returns 1 if a wait was cancelled, 0 if none was pending.
    */
   cancelOne(): number {
-    const next = this.#state.waiters?.values().next();
-    if (next === undefined || next.done) return 0;
-    this.#remove(next.value);
-    next.value(cancelledError());
+    const first = this.#state.first;
+    if (first === undefined) return 0;
+    this.#removeFirst();
+    first(cancelledError());
     return 1;
   }
 
   #add(waiter: Waiter): void {
     const state = this.#state;
-    if (state.waiters === undefined) {
-      (state.waiters = new Set()).add(waiter);
+    if (state.first === undefined) {
+      state.first = waiter;
       this.#queue.insert(state);
     } else {
-      state.waiters.add(waiter);
+      (state.rest ??= new Set()).add(waiter);
     }
   }
 
-  // Removes a pending wait; the timer leaves the queue when its last does.
+  // Removes a pending wait, if it still is one.
   #remove(waiter: Waiter): boolean {
     const state = this.#state;
-    const waiters = state.waiters;
-    if (waiters === undefined || !waiters.delete(waiter)) return false;
-    if (waiters.size === 0) {
-      state.waiters = undefined;
-      this.#queue.remove(state);
+    if (waiter === state.first) {
+      this.#removeFirst();
+      return true;
     }
-    return true;
+    return state.rest?.delete(waiter) ?? false;
+  }
+
+  // The next wait becomes the oldest; the timer leaves the queue when its
+  // last wait goes.
+  #removeFirst(): void {
+    const state = this.#state;
+    const next = state.rest?.values().next();
+    if (next === undefined || next.done) {
+      state.first = state.rest = undefined;
+      this.#queue.remove(state);
+    } else {
+      state.first = next.value;
+      state.rest!.delete(next.value);
+    }
   }
 }

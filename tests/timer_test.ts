@@ -404,6 +404,22 @@ describe("SteadyTimer.wait", () => {
     await assert.rejects(other, { name: "AbortError" });
   });
 
+  test("aborting a later wait keeps the order of the others", async () => {
+    const io = new Executor();
+    const timer = new SteadyTimer(io, 2);
+    const log: string[] = [];
+    const controller = new AbortController();
+    timer.asyncWait((e) => log.push(`a ${e?.name ?? "expired"}`));
+    const b = timer.wait(controller.signal);
+    timer.asyncWait((e) => log.push(`c ${e?.name ?? "expired"}`));
+    timer.asyncWait((e) => log.push(`d ${e?.name ?? "expired"}`));
+    controller.abort();
+    await assert.rejects(b, { name: "AbortError" });
+    assert.equal(timer.cancelOne(), 1); // a
+    assert.equal(await io.run(), 3);
+    assert.deepEqual(log, ["a AbortError", "c expired", "d expired"]);
+  });
+
   test("an already aborted signal rejects at once", async () => {
     const timer = new SteadyTimer(new Executor(), 60_000);
     await assert.rejects(timer.wait(AbortSignal.abort()), {
