@@ -235,8 +235,8 @@ export class SteadyTimer {
   /**
    * Waits for the timer without the executor: the promise settles from the
    * runtime timer of the executor's timer queue, whether or not the executor
-   * runs. A pending `wait`
-   * is cancelled like an `asyncWait` but is not work of the executor.
+   * runs. A pending `wait` is cancelled like an `asyncWait` but is not work
+   * of the executor.
    *
    * @example Usage
    * ```ts
