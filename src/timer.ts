@@ -13,21 +13,50 @@
  * - **Ordering**: waits on one timer complete in the order they were made.
  * - **Work**: a pending `asyncWait` counts as outstanding work of the
  *   executor, so `run()` waits for it.
- * - **No leak**: one `setTimeout` per timer, armed only while a wait is
- *   pending and cleared when the last one is cancelled.
+ * - **Shared runtime timer**: as in asio, the timers of one executor share
+ *   one queue ordered by expiry and one `setTimeout`, armed for the earliest
+ *   pending expiry. Timers that expire together complete in one go, in
+ *   expiry order (equal expiries in the order their first pending wait was
+ *   made). The `setTimeout` is armed only while a wait is pending and
+ *   cleared when the last one is cancelled, so an idle executor keeps no
+ *   timer armed and does not keep the process alive.
  *
  * @module
  */
 import type { Executor } from "./executor.ts";
 import { internals } from "./_executor_internals.ts";
+import { type TimerEntry, TimerQueue } from "./_timer_queue.ts";
 import { assertFiniteNumber, formatValue, notAFunction } from "./_validate.ts";
-
-// setTimeout's largest delay; longer ones fire at once. Longer expiries are
-// reached in several steps.
-const MAX_TIMEOUT_MS = 0x7fffffff;
 
 // A pending wait: completes it with an error (cancelled) or without.
 type Waiter = (error?: DOMException) => void;
+
+// One timer queue per executor, made with its first timer.
+const queues = new WeakMap<Executor, TimerQueue>();
+
+// A timer's expiry and pending waits, in the order they were made: the
+// oldest, then the others in a Set (which keeps their order and removes an
+// aborted wait in O(1)), made only for a second wait since most timers have
+// one at a time. While a wait is pending, and only then, `first` is set and
+// the timer is in the executor's timer queue.
+class TimerState implements TimerEntry {
+  expiry: number;
+  index = -1;
+  order = 0;
+  first: Waiter | undefined = undefined;
+  rest: Set<Waiter> | undefined = undefined;
+
+  constructor(expiry: number) {
+    this.expiry = expiry;
+  }
+
+  expire(): void {
+    const { first, rest } = this;
+    this.first = this.rest = undefined;
+    first!();
+    if (rest !== undefined) { for (const waiter of rest) waiter(); }
+  }
+}
 
 function cancelledError(): DOMException {
   return new DOMException("The timer wait was cancelled", "AbortError");
@@ -52,11 +81,8 @@ function cancelledError(): DOMException {
  */
 export class SteadyTimer {
   #executor: Executor;
-  #expiry: number;
-  // Pending waits, in the order they were made (a Set keeps that order and
-  // removes an aborted wait in O(1)).
-  #waiters = new Set<Waiter>();
-  #timeout: ReturnType<typeof setTimeout> | undefined;
+  #queue: TimerQueue;
+  #state: TimerState;
 
   /**
    * Makes a timer on `executor`.
@@ -80,7 +106,10 @@ export class SteadyTimer {
       assertFiniteNumber(expiryMs, "Cannot create timer as 'expiryMs'", 0);
     }
     this.#executor = executor;
-    this.#expiry = performance.now() + (expiryMs ?? 0);
+    let queue = queues.get(executor);
+    if (queue === undefined) queues.set(executor, queue = new TimerQueue());
+    this.#queue = queue;
+    this.#state = new TimerState(performance.now() + (expiryMs ?? 0));
   }
 
   /**
@@ -99,7 +128,7 @@ export class SteadyTimer {
    * @returns The expiry time in milliseconds.
    */
   get expiry(): number {
-    return this.#expiry;
+    return this.#state.expiry;
   }
 
   /**
@@ -131,7 +160,7 @@ export class SteadyTimer {
   expiresAfter(ms: number): number {
     assertFiniteNumber(ms, "Cannot set timer expiry as 'ms'", 0);
     const cancelled = this.cancel();
-    this.#expiry = performance.now() + ms;
+    this.#state.expiry = performance.now() + ms;
     return cancelled;
   }
 
@@ -156,7 +185,7 @@ export class SteadyTimer {
   expiresAt(timeMs: number): number {
     assertFiniteNumber(timeMs, "Cannot set timer expiry as 'timeMs'");
     const cancelled = this.cancel();
-    this.#expiry = timeMs;
+    this.#state.expiry = timeMs;
     return cancelled;
   }
 
@@ -190,22 +219,24 @@ export class SteadyTimer {
       throw notAFunction("Cannot wait on timer as 'handler'", handler);
     }
     const executor = this.#executor;
-    if (performance.now() >= this.#expiry) {
-      executor.post(() => handler());
+    // The executor calls a handler without arguments: post it as it is.
+    if (performance.now() >= this.#state.expiry) {
+      executor.post(handler);
       return;
     }
     internals.workStarted(executor);
     this.#add((error) => {
       // Post before ending the work, so a run never sees "no work" between.
-      executor.post(error ? () => handler(error) : () => handler());
+      executor.post(error ? () => handler(error) : handler);
       internals.workFinished(executor);
     });
   }
 
   /**
    * Waits for the timer without the executor: the promise settles from the
-   * runtime's own timer, whether or not the executor runs. A pending `wait`
-   * is cancelled like an `asyncWait` but is not work of the executor.
+   * runtime timer of the executor's timer queue, whether or not the executor
+   * runs. A pending `wait` is cancelled like an `asyncWait` but is not work
+   * of the executor.
    *
    * @example Usage
    * ```ts
@@ -239,7 +270,7 @@ export class SteadyTimer {
       );
     }
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (performance.now() >= this.#expiry) return Promise.resolve();
+    if (performance.now() >= this.#state.expiry) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
         if (this.#remove(waiter)) reject(signal!.reason);
@@ -274,13 +305,15 @@ export class SteadyTimer {
    * @returns How many waits were cancelled.
    */
   cancel(): number {
-    const waiters = this.#waiters;
-    const count = waiters.size;
-    if (count === 0) return 0;
-    this.#waiters = new Set();
-    this.#disarm();
-    for (const waiter of waiters) waiter(cancelledError());
-    return count;
+    const state = this.#state;
+    const { first, rest } = state;
+    if (first === undefined) return 0;
+    state.first = state.rest = undefined;
+    this.#queue.remove(state);
+    first(cancelledError());
+    if (rest === undefined) return 1;
+    for (const waiter of rest) waiter(cancelledError());
+    return 1 + rest.size;
   }
 
   /**
@@ -304,47 +337,44 @@ export class SteadyTimer {
    * @returns 1 if a wait was cancelled, 0 if none was pending.
    */
   cancelOne(): number {
-    const next = this.#waiters.values().next();
-    if (next.done) return 0;
-    this.#remove(next.value);
-    next.value(cancelledError());
+    const first = this.#state.first;
+    if (first === undefined) return 0;
+    this.#removeFirst();
+    first(cancelledError());
     return 1;
   }
 
   #add(waiter: Waiter): void {
-    this.#waiters.add(waiter);
-    this.#arm();
-  }
-
-  // Removes a pending wait; the runtime timer goes when the last one does.
-  #remove(waiter: Waiter): boolean {
-    if (!this.#waiters.delete(waiter)) return false;
-    if (this.#waiters.size === 0) this.#disarm();
-    return true;
-  }
-
-  #arm(): void {
-    if (this.#timeout !== undefined) return;
-    const delay = Math.min(this.#expiry - performance.now(), MAX_TIMEOUT_MS);
-    this.#timeout = setTimeout(() => this.#fire(), Math.max(0, delay));
-  }
-
-  #disarm(): void {
-    clearTimeout(this.#timeout);
-    this.#timeout = undefined;
-  }
-
-  #fire(): void {
-    this.#timeout = undefined;
-    // Runtime timers may fire a little before performance.now() reaches the
-    // expiry (they count whole milliseconds), or a long expiry may need
-    // several steps: wait for the rest.
-    if (performance.now() < this.#expiry) {
-      this.#arm();
-      return;
+    const state = this.#state;
+    if (state.first === undefined) {
+      state.first = waiter;
+      this.#queue.insert(state);
+    } else {
+      (state.rest ??= new Set()).add(waiter);
     }
-    const waiters = this.#waiters;
-    this.#waiters = new Set();
-    for (const waiter of waiters) waiter();
+  }
+
+  // Removes a pending wait, if it still is one.
+  #remove(waiter: Waiter): boolean {
+    const state = this.#state;
+    if (waiter === state.first) {
+      this.#removeFirst();
+      return true;
+    }
+    return state.rest?.delete(waiter) ?? false;
+  }
+
+  // The next wait becomes the oldest; the timer leaves the queue when its
+  // last wait goes.
+  #removeFirst(): void {
+    const state = this.#state;
+    const next = state.rest?.values().next();
+    if (next === undefined || next.done) {
+      state.first = state.rest = undefined;
+      this.#queue.remove(state);
+    } else {
+      state.first = next.value;
+      state.rest!.delete(next.value);
+    }
   }
 }

@@ -52,6 +52,72 @@ describe("SteadyTimer.asyncWait", () => {
     assert.deepEqual(log, [0, 1, 2, 3, 4]);
   });
 
+  test("many timers complete in expiry order, never early; cancelled ones abort", async () => {
+    const io = new Executor();
+    // Every expiry is in the future when its wait starts: an expired timer
+    // posts its handler at once, out of the queue.
+    const start = performance.now() + 20;
+    const fired: number[] = [];
+    const aborted: number[] = [];
+    let early = 0;
+    const timers: SteadyTimer[] = [];
+    // A fixed pseudo-random spread, so the heap gets out-of-order inserts
+    // and removals from its middle.
+    for (let i = 0; i < 200; i++) {
+      const timer = new SteadyTimer(io);
+      timer.expiresAt(start + ((i * 7919) % 97) / 10);
+      timer.asyncWait((error) => {
+        if (error) {
+          aborted.push(i);
+          return;
+        }
+        if (performance.now() < timer.expiry) early++;
+        fired.push(timer.expiry);
+      });
+      timers.push(timer);
+    }
+    let cancelled = 0;
+    for (let i = 0; i < 200; i += 3) cancelled += timers[i]!.cancel();
+    assert.equal(await io.run(), 200);
+    assert.equal(early, 0);
+    assert.equal(aborted.length, cancelled);
+    assert.equal(fired.length, 200 - cancelled);
+    assert.deepEqual(fired, fired.toSorted((a, b) => a - b));
+  });
+
+  test("equal expiries complete in the order their waits were made", async () => {
+    const io = new Executor();
+    const expiry = performance.now() + 2;
+    const [a, b, c] = [0, 1, 2].map(() => {
+      const timer = new SteadyTimer(io);
+      timer.expiresAt(expiry);
+      return timer;
+    }) as [SteadyTimer, SteadyTimer, SteadyTimer];
+    const log: string[] = [];
+    c.asyncWait(() => log.push("c1"));
+    a.asyncWait(() => log.push("a1"));
+    b.asyncWait(() => log.push("b1"));
+    c.asyncWait(() => log.push("c2"));
+    assert.equal(await io.run(), 4);
+    // As in asio, a timer's waits stay together: c's second wait with c.
+    assert.deepEqual(log, ["c1", "c2", "a1", "b1"]);
+  });
+
+  test("a handler may wait again on its timer", async () => {
+    const io = new Executor();
+    const timer = new SteadyTimer(io, 1);
+    let rounds = 0;
+    const tick = (): void => {
+      if (++rounds < 3) {
+        timer.expiresAfter(1);
+        timer.asyncWait(tick);
+      }
+    };
+    timer.asyncWait(tick);
+    assert.equal(await io.run(), 3);
+    assert.equal(rounds, 3);
+  });
+
   test("timers complete by expiry, not by creation", async () => {
     const io = new Executor();
     const log: string[] = [];
@@ -219,7 +285,7 @@ describe("SteadyTimer cancellation", () => {
 });
 
 describe("SteadyTimer runtime timer", () => {
-  test("one runtime timer per timer, cleared by every way of cancelling", async () => {
+  test("one runtime timer per executor, cleared by every way of cancelling", async () => {
     await withLiveTimers(async (live) => {
       const io = new Executor();
       const timer = new SteadyTimer(io, 60_000);
@@ -248,6 +314,53 @@ describe("SteadyTimer runtime timer", () => {
       await assert.rejects(waiting, { name: "AbortError" });
       assert.equal(await io.run(), 5);
     });
+  });
+
+  test("the timers of one executor share one runtime timer", async () => {
+    await withLiveTimers(async (live) => {
+      const io = new Executor();
+      const other = new Executor();
+      const timers = [60_000, 30_000, 90_000].map((ms) =>
+        new SteadyTimer(io, ms)
+      );
+      for (const timer of timers) timer.asyncWait(() => {});
+      assert.equal(live.size, 1);
+      const otherTimer = new SteadyTimer(other, 60_000);
+      const otherWait = otherTimer.wait();
+      assert.equal(live.size, 2); // one per executor
+      assert.equal(timers[1]!.cancel(), 1); // the earliest: stays armed
+      assert.equal(timers[0]!.cancel(), 1);
+      assert.equal(live.size, 2);
+      assert.equal(timers[2]!.cancel(), 1); // the last one: cleared
+      assert.equal(live.size, 1);
+      assert.equal(await io.run(), 3);
+      assert.equal(otherTimer.cancel(), 1);
+      assert.equal(live.size, 0);
+      await assert.rejects(otherWait, { name: "AbortError" });
+    });
+  });
+
+  test("a runtime timer that fires early is re-armed, never trusted", async () => {
+    const { setTimeout: realSet } = globalThis;
+    let early = 0;
+    // Fire every runtime timer at once, long before its delay.
+    globalThis.setTimeout = ((cb: () => void, ms?: number) => {
+      if ((ms ?? 0) > 0) early++;
+      return realSet(cb, 0);
+    }) as typeof setTimeout;
+    try {
+      const io = new Executor();
+      const timer = new SteadyTimer(io, 3);
+      let late: boolean | undefined;
+      timer.asyncWait(() => {
+        late = performance.now() >= timer.expiry;
+      });
+      assert.equal(await io.run(), 1);
+      assert.equal(late, true);
+      assert.ok(early > 0);
+    } finally {
+      globalThis.setTimeout = realSet;
+    }
   });
 
   test("none is left once the timer expired", async () => {
@@ -289,6 +402,22 @@ describe("SteadyTimer.wait", () => {
     await assert.rejects(aborted, { message: "my reason" });
     assert.equal(timer.cancel(), 1); // only the other one was pending
     await assert.rejects(other, { name: "AbortError" });
+  });
+
+  test("aborting a later wait keeps the order of the others", async () => {
+    const io = new Executor();
+    const timer = new SteadyTimer(io, 2);
+    const log: string[] = [];
+    const controller = new AbortController();
+    timer.asyncWait((e) => log.push(`a ${e?.name ?? "expired"}`));
+    const b = timer.wait(controller.signal);
+    timer.asyncWait((e) => log.push(`c ${e?.name ?? "expired"}`));
+    timer.asyncWait((e) => log.push(`d ${e?.name ?? "expired"}`));
+    controller.abort();
+    await assert.rejects(b, { name: "AbortError" });
+    assert.equal(timer.cancelOne(), 1); // a
+    assert.equal(await io.run(), 3);
+    assert.deepEqual(log, ["a AbortError", "c expired", "d expired"]);
   });
 
   test("an already aborted signal rejects at once", async () => {
