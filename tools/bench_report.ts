@@ -5,7 +5,8 @@
 //
 // Usage: deno run -A tools/bench_report.ts [--runtime deno|bun] [bench files]
 //        deno run -A tools/bench_report.ts --reuse   (re-render the last run)
-// The raw results of the last run are kept in .bench/ (not committed).
+// The raw results of the last run are kept in .bench/ (not committed); with
+// --runtime, the other runtime's last results are reused when present.
 
 interface Measured {
   avg: number;
@@ -226,8 +227,13 @@ async function measured(
 ): Promise<void> {
   const saved = `.bench/${label.toLowerCase()}.json`;
   let report: BenchReport;
-  if (reuse) {
-    report = JSON.parse(await Deno.readTextFile(saved)) as BenchReport;
+  if (reuse || (only !== undefined && only !== label.toLowerCase())) {
+    try {
+      report = JSON.parse(await Deno.readTextFile(saved)) as BenchReport;
+    } catch (error) {
+      if (reuse) throw error;
+      return;
+    }
   } else {
     report = await measure();
     await Deno.mkdir(".bench", { recursive: true });
@@ -237,19 +243,18 @@ async function measured(
 }
 
 const runs: [string, BenchReport, Row[]][] = [];
-if (only === undefined || only === "deno") {
-  await measured(
-    "Deno",
-    () => runJson(Deno.execPath(), ["bench", "-A", "--json", ...files]),
-  );
-}
-if (only === undefined || only === "bun") {
-  const bunFiles = files.filter((f) => f.endsWith(".ts"));
-  await measured(
-    "Bun",
-    () => runJson("bun", ["tools/bench_bun.ts", ...bunFiles]),
-  );
-}
+await measured(
+  "Deno",
+  () => runJson(Deno.execPath(), ["bench", "-A", "--json", ...files]),
+);
+await measured(
+  "Bun",
+  () =>
+    runJson("bun", [
+      "tools/bench_bun.ts",
+      ...files.filter((f) => f.endsWith(".ts")),
+    ]),
+);
 await Deno.mkdir("docs", { recursive: true });
 await Deno.writeTextFile("docs/bench.md", markdown(runs));
 await Deno.writeTextFile("docs/bench.svg", svg(runs));

@@ -73,7 +73,7 @@ case "${1:-ok}" in
   test:bun) test_bun ;;
   bench) step deno bench -A bench/ ;;
   bench:bun) step bun tools/bench_bun.ts ;;
-  bench:report) step deno run -A tools/bench_report.ts ;;
+  bench:report) step deno run -A tools/bench_report.ts "${@:2}" ;;
   *)
     echo "usage: tools/dev.sh ok|test|test:deno|test:bun|bench|bench:bun|bench:report" >&2
     exit 2
