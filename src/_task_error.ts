@@ -1,7 +1,8 @@
 // Copyright 2026 the iox authors. MIT license.
 // Errors cross the worker boundary by hand: structured clone keeps only the
 // built-in error names (a custom `name` comes back as "Error") and drops
-// extra properties such as `code`.
+// extra properties such as `code`. A property or cause that cannot be cloned
+// (a function, a socket) is left out rather than losing the whole error.
 
 const BUILTIN: Record<string, ErrorConstructor> = {
   Error,
@@ -22,6 +23,19 @@ export interface SentError {
   dom?: boolean;
   cause?: unknown;
   props?: Record<string, unknown>;
+  errors?: unknown[];
+}
+
+function cloneable(value: unknown): boolean {
+  if (value === null || typeof value !== "object") {
+    return typeof value !== "function" && typeof value !== "symbol";
+  }
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Turns a thrown value into something structured clone carries intact. */
@@ -34,13 +48,21 @@ export function sendError(error: unknown): unknown {
   };
   if (typeof error.stack === "string") sent.stack = error.stack;
   if (error instanceof DOMException) sent.dom = true;
-  if ("cause" in error) sent.cause = sendError(error.cause);
+  if ("cause" in error) {
+    const cause = sendError(error.cause);
+    if (cloneable(cause)) sent.cause = cause;
+  }
+  if (error instanceof AggregateError && Array.isArray(error.errors)) {
+    sent.errors = error.errors.map(sendError).filter(cloneable);
+  }
   const props: Record<string, unknown> = {};
   let any = false;
   for (const key of Object.keys(error)) {
     if (key === "name" || key === "message" || key === "stack") continue;
-    if (key === "cause") continue;
-    props[key] = (error as unknown as Record<string, unknown>)[key];
+    if (key === "cause" || key === "errors") continue;
+    const value = (error as unknown as Record<string, unknown>)[key];
+    if (!cloneable(value)) continue;
+    props[key] = value;
     any = true;
   }
   if (any) sent.props = props;
@@ -61,16 +83,22 @@ export function receiveError(value: unknown): unknown {
   let error: Error;
   if (value.dom) {
     error = new DOMException(value.message, value.name);
+  } else if (value.errors !== undefined) {
+    error = new AggregateError(
+      value.errors.map(receiveError),
+      value.message,
+      options,
+    );
   } else {
     const Builtin = BUILTIN[value.name] ?? Error;
     error = new Builtin(value.message, options);
-    if (error.name !== value.name) {
-      Object.defineProperty(error, "name", {
-        value: value.name,
-        writable: true,
-        configurable: true,
-      });
-    }
+  }
+  if (error.name !== value.name) {
+    Object.defineProperty(error, "name", {
+      value: value.name,
+      writable: true,
+      configurable: true,
+    });
   }
   if (value.stack !== undefined) {
     Object.defineProperty(error, "stack", {

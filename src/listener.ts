@@ -277,7 +277,7 @@ function parseString(address: string): Spec {
     bind: {
       transport: "tcp",
       hostname,
-      port: checkPort(/^\d+$/.test(port) ? Number(port) : port, where),
+      port: checkPort(/^[-+]?\d+$/.test(port) ? Number(port) : port, where),
     },
   };
 }

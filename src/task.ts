@@ -15,9 +15,11 @@
  *   {@linkcode Executor} when one was given (it is that executor's
  *   outstanding work until then, so `run()` waits for it), otherwise on the
  *   event loop of the thread that created the task.
- * - **Abort.** Aborting the `signal` completes the task at once with the
- *   signal's reason (a `DOMException` named "AbortError" unless another
- *   reason was given) and aborts the work: the signal given to a
+ * - **Abort.** Aborting the `signal` of a started task completes it at once
+ *   with the signal's reason (a `DOMException` named "AbortError" unless
+ *   another reason was given), and a task whose signal is already aborted
+ *   when it starts completes without starting its work. The work is aborted
+ *   too: the signal given to a
  *   {@linkcode Task.run} operation is aborted, and a pool task is removed
  *   from the queue or has its worker replaced. What the work does after that
  *   is ignored.
@@ -281,8 +283,10 @@ export class Task<T = unknown> {
   }
 
   /**
-   * Records an error. The first error wins: later ones are ignored, as in
-   * QEMU's `qio_task_set_error`.
+   * Records an error. The first error wins: later ones are ignored until
+   * {@linkcode Task.propagateError} moved it out, as in QEMU's
+   * `qio_task_set_error`. `undefined` is no error and is ignored (as a NULL
+   * error is in QEMU).
    *
    * @param error The error.
    *
@@ -299,7 +303,7 @@ export class Task<T = unknown> {
    * ```
    */
   setError(error: unknown): void {
-    if (this.#hasError) return;
+    if (this.#hasError || error === undefined) return;
     this.#hasError = true;
     this.#error = error;
   }
@@ -325,6 +329,7 @@ export class Task<T = unknown> {
   propagateError(): unknown {
     const error = this.#error;
     this.#error = undefined;
+    this.#hasError = false;
     return error;
   }
 
@@ -428,9 +433,10 @@ export class Task<T = unknown> {
    * Completes the task now: the callback runs at once on this thread, or is
    * posted to the task's executor. Use it for a task whose outcome was set
    * by hand with {@linkcode Task.setResult} / {@linkcode Task.setError}; a
-   * started task completes by itself.
+   * started task completes by itself, when its work ends or its signal
+   * aborts.
    *
-   * @throws {Error} If the task was already completed.
+   * @throws {Error} If the task was already started or completed.
    *
    * @example Usage
    * ```ts
@@ -446,7 +452,12 @@ export class Task<T = unknown> {
    * ```
    */
   complete(): void {
-    if (this.#state >= COMPLETING) {
+    if (this.#state === RUNNING) {
+      throw new Error(
+        "Cannot complete task as it was started: it completes when its work ends",
+      );
+    }
+    if (this.#state !== IDLE) {
       throw new Error("Cannot complete task as it is already completed");
     }
     this.#finish(true);
@@ -518,7 +529,13 @@ export class Task<T = unknown> {
       },
       (error: unknown) => {
         if (this.#state !== RUNNING) return;
-        this.setError(error);
+        // A rejection without a reason is still a failure: never let it
+        // read as a success with no result.
+        this.setError(
+          error === undefined
+            ? new Error("The task's work failed without a reason (undefined)")
+            : error,
+        );
         this.#finish(false);
       },
     );

@@ -271,15 +271,14 @@ function checkMs(
   value: unknown,
   allowZero: boolean,
 ): number {
-  if (
-    typeof value !== "number" || Number.isNaN(value) || value < 0 ||
-    (value === 0 && !allowZero)
-  ) {
-    throw new RangeError(
-      `Cannot ${what} as '${option}' must be a ${
-        allowZero ? "non-negative" : "positive"
-      } number of milliseconds: current value is ${formatValue(value)}`,
-    );
+  const rule = `a ${
+    allowZero ? "non-negative" : "positive"
+  } number of milliseconds: current value is ${formatValue(value)}`;
+  if (typeof value !== "number") {
+    throw new TypeError(`Cannot ${what} as '${option}' must be ${rule}`);
+  }
+  if (Number.isNaN(value) || value < 0 || (value === 0 && !allowZero)) {
+    throw new RangeError(`Cannot ${what} as '${option}' must be ${rule}`);
   }
   return value;
 }

@@ -375,6 +375,11 @@ describe("NetListener.open", () => {
       [{}, TypeError, /'port' must be .*current value is undefined$/],
       ["127.0.0.1:70000", RangeError, /on '127\.0\.0\.1:70000'.*70000$/],
       [
+        "127.0.0.1:-1",
+        RangeError,
+        /on '127\.0\.0\.1:-1'.*current value is -1$/,
+      ],
+      [
         "127.0.0.1:abc",
         TypeError,
         /on '127\.0\.0\.1:abc'.*current value is "abc"$/,

@@ -79,12 +79,22 @@ describe("Task result and error", () => {
     assert.equal(task.error, undefined);
   });
 
-  test("a propagated error cannot be replaced by a later one", () => {
+  test("after propagateError a new error can be set again", () => {
     const task = new Task(null, () => {});
     task.setError(new Error("first"));
     task.propagateError();
-    task.setError(new Error("second"));
-    assert.equal(task.propagateError(), undefined);
+    const second = new Error("second");
+    task.setError(second);
+    assert.equal(task.propagateError(), second);
+  });
+
+  test("setError(undefined) is no error and does not take the first slot", () => {
+    const task = new Task(null, () => {});
+    task.setError(undefined);
+    assert.equal(task.error, undefined);
+    const real = new Error("real");
+    task.setError(real);
+    assert.equal(task.propagateError(), real);
   });
 
   test("setResult and complete by hand run the callback at once", () => {
@@ -156,6 +166,30 @@ describe("Task.run", () => {
     });
     await called;
     assert.equal((task.propagateError() as Error).message, "bad host");
+  });
+
+  test("a rejection without a reason is still an error", async () => {
+    const { task, called } = recording();
+    task.run(() => Promise.reject(undefined));
+    await called;
+    const error = task.propagateError();
+    assert.ok(error instanceof Error);
+    assert.match(error.message, /failed without a reason/);
+  });
+
+  test("complete() while the work runs throws; the work's outcome is delivered", async () => {
+    const { task, calls, called } = recording<number>();
+    const { promise, resolve } = Promise.withResolvers<number>();
+    task.run(() => promise);
+    assert.throws(() => task.complete(), {
+      message:
+        "Cannot complete task as it was started: it completes when its work ends",
+    });
+    assert.equal(calls.length, 0);
+    resolve(5);
+    await called;
+    assert.equal(task.result, 5);
+    assert.equal(calls.length, 1);
   });
 
   test("rejects a non-function operation and stays unstarted", async () => {

@@ -187,6 +187,11 @@ describe("ThreadPool.run and map", () => {
       message:
         "Cannot run task 'add' as 'timeoutMs' must be a positive number of milliseconds: current value is -5",
     });
+    await assert.rejects(p.run("add", [], { timeoutMs: "5" as never }), {
+      name: "TypeError",
+      message:
+        `Cannot run task 'add' as 'timeoutMs' must be a positive number of milliseconds: current value is "5"`,
+    });
     await assert.rejects(
       p.run("add", [], { signal: {} as AbortSignal }),
       TypeError,
@@ -234,6 +239,34 @@ describe("ThreadPool.run and map", () => {
 });
 
 describe("ThreadPool task errors", () => {
+  test("an error holding what cannot be cloned keeps the rest", async () => {
+    await using p = pool({ threads: 1 });
+    const error: Error & { code?: string; handle?: unknown } = await p.run(
+      "failOddly",
+      ["handle"],
+    ).then(() => assert.fail("should reject"), (e) => e);
+    assert.ok(error instanceof Error);
+    assert.equal(error.name, "Error");
+    assert.equal(error.message, "holds a handle");
+    assert.equal(error.code, "E_HANDLE");
+    assert.equal("handle" in error, false);
+    assert.equal(error.cause, undefined);
+    assert.match(String(error.stack), /failOddly/);
+  });
+
+  test("an AggregateError keeps its class and its errors", async () => {
+    await using p = pool({ threads: 1 });
+    const error = await p.run("failOddly", ["aggregate"]).then(
+      () => assert.fail("should reject"),
+      (e) => e,
+    );
+    assert.ok(error instanceof AggregateError);
+    assert.equal(error.message, "both failed");
+    assert.ok(error.errors[0] instanceof RangeError);
+    assert.equal(error.errors[0].message, "one");
+    assert.equal(error.errors[1], "two");
+  });
+
   test("a task's error keeps its name, message, stack, cause and properties; the worker lives on", async () => {
     await using p = pool();
     const before = await p.run("workerId");
