@@ -39,6 +39,8 @@
  *   queue; a running one is rejected and its worker replaced. The rejection
  *   is the signal's reason (a `DOMException` named "AbortError" by default)
  *   or a `DOMException` named "TimeoutError".
+ * - Workers keep the process alive until the pool is closed: end it with
+ *   `close()`, `terminate()` or `await using`.
  * - `close()` refuses new tasks, lets the queued and running ones finish,
  *   then ends the workers; it resolves when they have. A task that never
  *   settles keeps it pending until its timeout (`taskTimeoutMs` bounds every
@@ -454,7 +456,10 @@ export class ThreadPool implements AsyncDisposable {
   }
 
   /**
-   * Runs the task `name` once per entry of `argsList`, all at once.
+   * Runs the task `name` once per entry of `argsList`, all at once, and
+   * resolves with the results in order (rejects like `Promise.all`; the other
+   * tasks still run). A batch that does not fit under `maxQueue` is refused
+   * whole with a `RangeError`: none of it is queued.
    *
    * @example Usage
    * ```ts
@@ -494,8 +499,18 @@ export class ThreadPool implements AsyncDisposable {
     const runOptions: ThreadPoolRunOptions = {};
     if (signal !== undefined) runOptions.signal = signal;
     if (timeoutMs !== undefined) runOptions.timeoutMs = timeoutMs;
+    const list = [...argsList];
+    // All or nothing: a batch that does not fit in the queue is refused
+    // whole, so no task of it runs unseen by the caller.
+    if (this.#maxQueue !== Infinity && list.length > 0) {
+      try {
+        this.#checkQueue(`map task '${name}'`, list.length);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     const runs: Promise<R>[] = [];
-    for (const args of argsList) runs.push(this.run<R>(name, args, runOptions));
+    for (const args of list) runs.push(this.run<R>(name, args, runOptions));
     return Promise.all(runs);
   }
 
@@ -654,10 +669,10 @@ export class ThreadPool implements AsyncDisposable {
     return promise;
   }
 
-  #checkQueue(what: string): void {
+  #checkQueue(what: string, adding = 1): void {
     const { queued, running } = this.stats;
     const free = Math.max(0, this.#maxThreads - running);
-    if (queued >= this.#maxQueue + free) {
+    if (queued + adding > this.#maxQueue + free) {
       throw new RangeError(
         `Cannot ${what} as the queue of thread pool '${this.#name}' is full: maxQueue is ${this.#maxQueue}`,
       );

@@ -480,6 +480,28 @@ describe("ThreadPool limits and lifecycle", () => {
     }
   });
 
+  test("maxQueue: map refuses a batch that does not fit, whole", async () => {
+    const p = pool({ threads: 1, maxQueue: 2 });
+    try {
+      const gate = new Gate();
+      const running = p.run("hang", [gate.buffer]);
+      await gate.started();
+      await assert.rejects(p.map("add", [[1, 1], [2, 2], [3, 3]]), {
+        name: "RangeError",
+        message:
+          /^Cannot map task 'add' as the queue of thread pool .* is full/,
+      });
+      assert.equal(p.stats.queued, 0, "no task of the refused batch queued");
+      const fits = p.map("add", [[1, 1], [2, 2]]);
+      assert.equal(p.stats.queued, 2);
+      await p.terminate();
+      await assert.rejects(fits, PoolClosedError);
+      await assert.rejects(running, PoolClosedError);
+    } finally {
+      await p.terminate();
+    }
+  });
+
   test("stats count queued and running tasks", async () => {
     await using p = pool();
     const gate = new Gate();
