@@ -421,6 +421,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
   #maxConnections: number;
   #onError: (error: unknown) => void;
   #raws = new Set<RawListener>();
+  #disconnects = 0;
   #loops = new Set<Promise<void>>();
   #wake: PromiseWithResolvers<void> | null = null;
   #sleepers = new Set<() => void>();
@@ -524,6 +525,8 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
    * @throws {RangeError} If a port is not an integer in 0..65535.
    * @throws {Error} If an address cannot be resolved or bound; its `cause`
    * is the runtime's error.
+   * @throws {DOMException} Named "AbortError" if `disconnect()` was called
+   * while this call was still opening: what it opened is closed again.
    */
   async open(addresses: ListenAddress | ListenAddress[]): Promise<Addr[]> {
     const list = Array.isArray(addresses) ? addresses : [addresses];
@@ -534,8 +537,17 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     }
     const specs = list.map(parse);
     const opened: RawListener[] = [];
+    const epoch = this.#disconnects;
     try {
       for (const spec of specs) opened.push(...await this.#bind(spec));
+      // A disconnect() that resolved while this call was binding (a name
+      // lookup is asynchronous) must not be undone by it.
+      if (this.#disconnects !== epoch) {
+        throw new DOMException(
+          "Cannot open listener as it was disconnected while opening",
+          "AbortError",
+        );
+      }
     } catch (error) {
       for (const raw of opened) raw.close();
       throw error;
@@ -744,6 +756,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
    * @returns A promise that resolves once no accept is in progress.
    */
   async disconnect(): Promise<void> {
+    this.#disconnects++;
     for (const raw of this.#raws) raw.close();
     this.#raws.clear();
     this.#wakeLoops();

@@ -339,6 +339,22 @@ describe("NetListener.open", () => {
     assert.equal(listener.connected, false);
   });
 
+  test("a disconnect() while opening wins: nothing stays open", async () => {
+    await using listener = new NetListener();
+    // The hostname is looked up asynchronously: disconnect() lands meanwhile.
+    const opening = listener.open(["127.0.0.1:0", "localhost:0"]);
+    await listener.disconnect();
+    await assert.rejects(opening, {
+      name: "AbortError",
+      message: "Cannot open listener as it was disconnected while opening",
+    });
+    assert.equal(listener.connected, false);
+    assert.deepEqual(listener.addrs, []);
+    const [addr] = await listener.open("127.0.0.1:0");
+    assert.equal(addr?.transport, "tcp");
+    assert.equal(listener.connected, true);
+  });
+
   test("is all-or-nothing when a Unix socket's directory is missing", async () => {
     const { dir, remove } = socketDir();
     const path = join(dir, "missing", "c.sock");
