@@ -54,7 +54,7 @@
  */
 import { internals } from "./_executor_internals.ts";
 import { formatValue } from "./_validate.ts";
-import { Executor } from "./executor.ts";
+import type { Executor } from "./executor.ts";
 import { ThreadPool } from "./thread_pool.ts";
 
 /**
@@ -127,10 +127,8 @@ export class Task<T = unknown> {
   #executor: Executor | undefined;
   #signal: AbortSignal | undefined;
   #state: State = IDLE;
-  #hasError = false;
   #error: unknown = undefined;
   #result: T | undefined = undefined;
-  #countsAsWork = false;
   #waiters: PromiseWithResolvers<void> | undefined;
   #onAbort: (() => void) | undefined;
 
@@ -164,7 +162,7 @@ export class Task<T = unknown> {
       );
     }
     const { executor, signal } = options;
-    if (executor !== undefined && !(executor instanceof Executor)) {
+    if (executor !== undefined && !internals.isExecutor(executor)) {
       throw new TypeError(
         `Cannot create task as 'executor' must be an Executor: current value is ${
           formatValue(executor)
@@ -303,9 +301,8 @@ export class Task<T = unknown> {
    * ```
    */
   setError(error: unknown): void {
-    if (this.#hasError || error === undefined) return;
-    this.#hasError = true;
-    this.#error = error;
+    // `undefined` is never stored, so it also marks a free slot.
+    if (this.#error === undefined) this.#error = error;
   }
 
   /**
@@ -329,7 +326,6 @@ export class Task<T = unknown> {
   propagateError(): unknown {
     const error = this.#error;
     this.#error = undefined;
-    this.#hasError = false;
     return error;
   }
 
@@ -460,7 +456,7 @@ export class Task<T = unknown> {
     if (this.#state !== IDLE) {
       throw new Error("Cannot complete task as it is already completed");
     }
-    this.#finish(true);
+    this.#finish(false);
   }
 
   /**
@@ -502,7 +498,6 @@ export class Task<T = unknown> {
       // The pending callback is the executor's outstanding work, as a
       // pending operation is an io_context's: its run() waits for it.
       internals.workStarted(this.#executor);
-      this.#countsAsWork = true;
     }
     const signal = this.#signal;
     if (signal === undefined) return NEVER_ABORTED;
@@ -517,7 +512,7 @@ export class Task<T = unknown> {
 
   #abort(): void {
     this.setError(this.#signal!.reason);
-    this.#finish(false);
+    this.#finish(true);
   }
 
   #settleWith(promise: Promise<T>): void {
@@ -525,7 +520,7 @@ export class Task<T = unknown> {
       (value) => {
         if (this.#state !== RUNNING) return;
         this.#result = value;
-        this.#finish(false);
+        this.#finish(true);
       },
       (error: unknown) => {
         if (this.#state !== RUNNING) return;
@@ -536,28 +531,30 @@ export class Task<T = unknown> {
             ? new Error("The task's work failed without a reason (undefined)")
             : error,
         );
-        this.#finish(false);
+        this.#finish(true);
       },
     );
   }
 
-  /** Decides the outcome; the callback runs now or on the executor. */
-  #finish(direct: boolean): void {
+  /**
+   * Decides the outcome; the callback runs now or on the executor.
+   * `started`: the task ran work (else `complete()` finished it unstarted),
+   * so it counts as the executor's work, and a throwing callback without an
+   * executor is reported instead of thrown to a caller.
+   */
+  #finish(started: boolean): void {
     this.#state = COMPLETING;
     if (this.#onAbort !== undefined) {
       this.#signal!.removeEventListener("abort", this.#onAbort);
     }
     if (this.#executor === undefined) {
-      this.#deliver(!direct);
+      this.#deliver(started);
       return;
     }
     // Queued before the work is released, so a waiting run() never sees
     // the executor without work in between.
     this.#executor.post(() => this.#deliver(false));
-    if (this.#countsAsWork) {
-      this.#countsAsWork = false;
-      internals.workFinished(this.#executor);
-    }
+    if (started) internals.workFinished(this.#executor);
   }
 
   #deliver(report: boolean): void {
