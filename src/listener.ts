@@ -64,6 +64,7 @@ import { Connection } from "./connection.ts";
 import type { Addr, ConnectionTransport } from "./connection.ts";
 import { net, type RawListener, resolver } from "./_runtime/mod.ts";
 import { formatValue } from "./_validate.ts";
+import { isIpLiteral } from "./_ip.ts";
 
 export {
   type Addr,
@@ -330,10 +331,6 @@ function parse(address: unknown): Spec {
       formatValue(address)
     }`,
   );
-}
-
-function isIpLiteral(hostname: string): boolean {
-  return hostname.includes(":") || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname);
 }
 
 function codeOf(error: unknown): string | undefined {

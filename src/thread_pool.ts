@@ -504,7 +504,7 @@ export class ThreadPool implements AsyncDisposable {
     // whole, so no task of it runs unseen by the caller.
     if (this.#maxQueue !== Infinity && list.length > 0) {
       try {
-        this.#checkQueue(`map task '${name}'`, list.length);
+        this.#checkQueue("map", name, list.length);
       } catch (error) {
         return Promise.reject(error);
       }
@@ -636,7 +636,7 @@ export class ThreadPool implements AsyncDisposable {
     }
     if (this.#loadError !== undefined) throw this.#loadFailure(name);
     signal?.throwIfAborted();
-    if (this.#maxQueue !== Infinity) this.#checkQueue(runTask(name));
+    if (this.#maxQueue !== Infinity) this.#checkQueue("run", name);
 
     // Only `resolve` is kept (see `rejecting`): the reject function of a
     // task's promise is garbage at once, a third less memory per queued task.
@@ -669,12 +669,13 @@ export class ThreadPool implements AsyncDisposable {
     return promise;
   }
 
-  #checkQueue(what: string, adding = 1): void {
+  // The message is built only when it is thrown: this runs on every `run`.
+  #checkQueue(verb: "run" | "map", name: string, adding = 1): void {
     const { queued, running } = this.stats;
     const free = Math.max(0, this.#maxThreads - running);
     if (queued + adding > this.#maxQueue + free) {
       throw new RangeError(
-        `Cannot ${what} as the queue of thread pool '${this.#name}' is full: maxQueue is ${this.#maxQueue}`,
+        `Cannot ${verb} task '${name}' as the queue of thread pool '${this.#name}' is full: maxQueue is ${this.#maxQueue}`,
       );
     }
   }

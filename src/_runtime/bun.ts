@@ -11,6 +11,7 @@
 
 import type { Addr, ConnectionTransport } from "../connection.ts";
 import type { BindAddr, NetRuntime, RawListener } from "./mod.ts";
+import { isIpLiteral } from "../_ip.ts";
 
 interface BunSocket {
   data: unknown;
@@ -205,8 +206,7 @@ function transportOf(socket: BunSocket): BunTransport | null {
 // An IP address other than a wildcard (a listener added with a name, such
 // as "localhost", reports that name).
 function isSpecificIp(hostname: string): boolean {
-  return hostname !== "0.0.0.0" && hostname !== "::" &&
-    (hostname.includes(":") || /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname));
+  return hostname !== "0.0.0.0" && hostname !== "::" && isIpLiteral(hostname);
 }
 
 const UNNAMED: Addr = Object.freeze({ transport: "unix", path: "" });
