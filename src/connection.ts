@@ -20,6 +20,15 @@
  *   is done (closed or aborted), the connection closes itself: an echo
  *   written as `conn.readable.pipeTo(conn.writable)` releases its socket
  *   when the peer hangs up.
+ * - `readable.pipeTo(writable)` between connections (one connection's own,
+ *   as in an echo, or two, as in a proxy) without options moves the bytes
+ *   from socket to socket without passing them through the streams, with
+ *   `pipeTo`'s outcome: the end of the stream closes `writable`, a failed
+ *   read aborts it, a failed write cancels `readable`, and the promise
+ *   settles the same way. While it runs both streams report `locked` and
+ *   refuse readers, writers and other pipes; afterwards they are unlocked
+ *   and closed (or errored), as `pipeTo` leaves them. Streams already used,
+ *   any other destination, or pipe options take the standard `pipeTo`.
  * - `close()` is idempotent and immediate: the socket is released, a
  *   pending or later read reports the end of the stream, a later write
  *   rejects, and every {@linkcode watch} on the connection is removed
@@ -114,6 +123,172 @@ export const _HUP = 16;
 
 let observe: (conn: Connection, onChange: () => void) => _Observation;
 
+// What the two stream classes need of their connection; set by Connection.
+let streamHooks: {
+  /** Marks one direction's stream used; throws while a pipe holds it. */
+  use(conn: Connection, out: boolean, action: string): void;
+  /** Whether a pipe between connections holds that direction's stream. */
+  piped(conn: Connection, out: boolean): boolean;
+  /** Whether the pipe between the two may bypass the streams. */
+  direct(from: Connection, to: Connection): boolean;
+  /** pipeTo between two connections, on their transports. */
+  pipe(
+    from: Connection,
+    to: Connection,
+    readable: ReadableStream<Uint8Array>,
+    writable: WritableStream<Uint8Array>,
+  ): Promise<void>;
+};
+
+function lockedError(action: string): TypeError {
+  return new TypeError(
+    `Cannot ${action} as the stream is locked: it is being piped to a connection`,
+  );
+}
+
+let connectionOf: (writable: ConnectionWritable) => Connection;
+
+// `Connection.readable`: a standard ReadableStream, whose pipeTo to another
+// connection's writable skips the streams (see the module documentation).
+// Every method that would lock or consume it also records that the stream
+// was used, so a direct pipe never skips bytes a reader left in it, and
+// refuses while a direct pipe holds it, as a locked stream does.
+class ConnectionReadable extends ReadableStream<Uint8Array> {
+  #conn: Connection;
+
+  constructor(conn: Connection, source: UnderlyingDefaultSource<Uint8Array>) {
+    super(source, { highWaterMark: 0 });
+    this.#conn = conn;
+  }
+
+  override get locked(): boolean {
+    return streamHooks.piped(this.#conn, false) || super.locked;
+  }
+
+  override cancel(reason?: unknown): Promise<void> {
+    try {
+      streamHooks.use(this.#conn, false, "cancel the stream");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return super.cancel(reason);
+  }
+
+  override getReader(
+    options: { mode: "byob" },
+  ): ReadableStreamBYOBReader;
+  override getReader(): ReadableStreamDefaultReader<Uint8Array>;
+  override getReader(
+    options?: ReadableStreamGetReaderOptions,
+  ): ReadableStreamReader<Uint8Array>;
+  override getReader(
+    options?: ReadableStreamGetReaderOptions,
+  ): ReadableStreamReader<Uint8Array> {
+    streamHooks.use(this.#conn, false, "get a reader");
+    return super.getReader(options);
+  }
+
+  override pipeThrough<T>(
+    transform: {
+      writable: WritableStream<Uint8Array>;
+      readable: ReadableStream<T>;
+    },
+    options?: StreamPipeOptions,
+  ): ReadableStream<T> {
+    streamHooks.use(this.#conn, false, "pipe the stream");
+    return super.pipeThrough(transform, options);
+  }
+
+  override pipeTo(
+    destination: WritableStream<Uint8Array>,
+    options?: StreamPipeOptions,
+  ): Promise<void> {
+    if (destination instanceof ConnectionWritable) {
+      const to = connectionOf(destination);
+      // The standard pipeTo would not see the lock of a direct pipe.
+      if (streamHooks.piped(to, true)) {
+        return Promise.reject(lockedError("pipe to the stream"));
+      }
+      if (
+        options === undefined && !this.locked &&
+        streamHooks.direct(this.#conn, to)
+      ) return streamHooks.pipe(this.#conn, to, this, destination);
+    }
+    try {
+      streamHooks.use(this.#conn, false, "pipe the stream");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return super.pipeTo(destination, options);
+  }
+
+  override tee(): [ReadableStream<Uint8Array>, ReadableStream<Uint8Array>] {
+    streamHooks.use(this.#conn, false, "tee the stream");
+    return super.tee();
+  }
+
+  override values(
+    options?: ReadableStreamIteratorOptions,
+  ): AsyncIterableIterator<Uint8Array> {
+    streamHooks.use(this.#conn, false, "iterate the stream");
+    return super.values(options);
+  }
+
+  override [Symbol.asyncIterator](
+    options?: ReadableStreamIteratorOptions,
+  ): AsyncIterableIterator<Uint8Array> {
+    return this.values(options);
+  }
+}
+
+// `Connection.writable`: a standard WritableStream that a direct pipe can
+// hold (see ConnectionReadable).
+class ConnectionWritable extends WritableStream<Uint8Array> {
+  static {
+    connectionOf = (writable) => writable.#conn;
+  }
+
+  #conn: Connection;
+
+  constructor(conn: Connection, sink: UnderlyingSink<Uint8Array>) {
+    super(sink);
+    this.#conn = conn;
+  }
+
+  override get locked(): boolean {
+    return streamHooks.piped(this.#conn, true) || super.locked;
+  }
+
+  override abort(reason?: unknown): Promise<void> {
+    try {
+      streamHooks.use(this.#conn, true, "abort the stream");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return super.abort(reason);
+  }
+
+  override close(): Promise<void> {
+    try {
+      streamHooks.use(this.#conn, true, "close the stream");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return super.close();
+  }
+
+  override getWriter(): WritableStreamDefaultWriter<Uint8Array> {
+    streamHooks.use(this.#conn, true, "get a writer");
+    return super.getWriter();
+  }
+}
+
+// A direction's stream: never used, used, or held by a direct pipe.
+const FRESH = 0;
+const USED = 1;
+const PIPED = 2;
+type Use = typeof FRESH | typeof USED | typeof PIPED;
+
 /**
  * Observes a connection's readiness for {@linkcode watch}.
  *
@@ -155,6 +330,18 @@ export function _observe(
 export class Connection implements AsyncDisposable {
   static {
     observe = (conn, onChange) => conn.#observe(onChange);
+    streamHooks = {
+      use(conn, out, action) {
+        const use = out ? conn.#writeUse : conn.#readUse;
+        if (use === PIPED) throw lockedError(action);
+        if (out) conn.#writeUse = USED;
+        else conn.#readUse = USED;
+      },
+      piped: (conn, out) => (out ? conn.#writeUse : conn.#readUse) === PIPED,
+      direct: (from, to) => from.#readUse === FRESH && to.#writeUse === FRESH,
+      pipe: (from, to, readable, writable) =>
+        from.#pipe(to, readable, writable),
+    };
   }
 
   /** This side's address. */
@@ -173,6 +360,12 @@ export class Connection implements AsyncDisposable {
   #writing = false;
   #closed = false;
   #observers: Set<() => void> | null = null;
+  #readUse: Use = FRESH;
+  #writeUse: Use = FRESH;
+  #readController: ReadableStreamDefaultController<Uint8Array> | undefined;
+  #writeController: WritableStreamDefaultController | undefined;
+  // Settles when a direct pipe from this connection has moved its last byte.
+  #piping: Promise<void> | null = null;
 
   /**
    * Wraps a transport. {@linkcode NetListener} does this for every accepted
@@ -189,38 +382,48 @@ export class Connection implements AsyncDisposable {
 
   /** The bytes from the peer, in order; ends when the peer shuts down. */
   get readable(): ReadableStream<Uint8Array> {
-    return this.#readable ??= new ReadableStream<Uint8Array>({
-      pull: (controller) => this.#pull(controller),
+    return this.#readable ??= new ConnectionReadable(this, {
+      start: (controller) => {
+        this.#readController = controller;
+      },
+      pull: (controller) => {
+        this.#readUse ||= USED;
+        // A reader that got around the lock of a direct pipe (through the
+        // prototype, say) gets what the pipe leaves: usually the end.
+        const piping = this.#piping;
+        if (piping !== null) {
+          return piping.then(() =>
+            this.#readDone ? undefined : this.#pull(controller)
+          );
+        }
+        return this.#pull(controller);
+      },
       cancel: () => {
+        this.#readUse ||= USED;
         this.#chunk = null;
         this.#readSideDone();
       },
-    }, { highWaterMark: 0 });
+    });
   }
 
   /** The bytes to the peer; closing it shuts down the sending side. */
   get writable(): WritableStream<Uint8Array> {
-    return this.#writable ??= new WritableStream<Uint8Array>({
+    return this.#writable ??= new ConnectionWritable(this, {
+      start: (controller) => {
+        this.#writeController = controller;
+      },
       write: (chunk) => {
-        if (this.#closed) throw this.#closedError();
+        if (this.#writeUse === PIPED) throw lockedError("write");
+        this.#writeUse = USED;
         if (!(chunk instanceof Uint8Array)) {
           throw new TypeError(
             `Cannot write to the connection as a chunk must be a Uint8Array: current value is ${typeof chunk}`,
           );
         }
-        if (this.#failure) throw this.#failure.error;
-        this.#writing = true;
-        this.#notify();
-        return this.#transport.write(chunk).then(() => {
-          this.#writing = false;
-          this.#notify();
-        }, (error) => {
-          this.#writing = false;
-          this.#fail(error);
-          throw error;
-        });
+        return this.#write(chunk);
       },
       close: async () => {
+        this.#writeUse ||= USED;
         try {
           // After the peer's end of stream a full close sends the same end
           // of stream (every write was taken) without a separate shutdown.
@@ -231,7 +434,10 @@ export class Connection implements AsyncDisposable {
           this.#writeSideDone();
         }
       },
-      abort: () => this.#writeSideDone(),
+      abort: () => {
+        this.#writeUse ||= USED;
+        this.#writeSideDone();
+      },
     });
   }
 
@@ -281,6 +487,80 @@ export class Connection implements AsyncDisposable {
 
   #closedError(): Error {
     return new Error("Cannot write to the connection as it is closed");
+  }
+
+  #write(chunk: Uint8Array): Promise<void> {
+    if (this.#closed) return Promise.reject(this.#closedError());
+    if (this.#failure) return Promise.reject(this.#failure.error);
+    this.#writing = true;
+    this.#notify();
+    return this.#transport.write(chunk).then(() => {
+      this.#writing = false;
+      this.#notify();
+    }, (error) => {
+      this.#writing = false;
+      this.#fail(error);
+      throw error;
+    });
+  }
+
+  // pipeTo from this connection's readable to `to`'s writable, both unused:
+  // the chunks go from one transport to the other, and the streams end as
+  // pipeTo leaves them. Nothing else can read the readable meanwhile (a
+  // pull waits for #piping), so no byte is skipped or read twice.
+  async #pipe(
+    to: Connection,
+    readable: ReadableStream<Uint8Array>,
+    writable: WritableStream<Uint8Array>,
+  ): Promise<void> {
+    this.#readUse = PIPED;
+    to.#writeUse = PIPED;
+    const moved = Promise.withResolvers<void>();
+    this.#piping = moved.promise;
+    let failure: { error: unknown; read: boolean } | null = null;
+    try {
+      for (;;) {
+        const chunk = this.#chunk;
+        if (chunk !== null) {
+          this.#chunk = null;
+          this.#notify();
+          try {
+            await to.#write(chunk);
+          } catch (error) {
+            failure = { error, read: false };
+            break;
+          }
+        } else if (this.#closed || this.#eof) {
+          break;
+        } else if (this.#failure) {
+          failure = { error: this.#failure.error, read: true };
+          break;
+        } else {
+          await this.#fill();
+        }
+      }
+    } finally {
+      this.#readUse = USED;
+      to.#writeUse = USED;
+      this.#piping = null;
+      moved.resolve();
+    }
+    // The streams' own methods (not the overrides, which a pipe in progress
+    // would refuse) leave them as pipeTo does.
+    if (failure === null) {
+      this.#readController?.close();
+      this.#readSideDone();
+      return WritableStream.prototype.close.call(writable);
+    }
+    if (failure.read) {
+      this.#readController?.error(failure.error);
+      this.#readSideDone();
+      await WritableStream.prototype.abort.call(writable, failure.error);
+    } else {
+      to.#writeController?.error(failure.error);
+      await ReadableStream.prototype.cancel.call(readable, failure.error);
+    }
+    throw failure.error;
   }
 
   // Taking a buffered chunk happens synchronously inside the stream's

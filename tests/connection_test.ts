@@ -30,6 +30,7 @@ class FakeTransport implements ConnectionTransport {
   shutdowns = 0;
   written: string[] = [];
   holdWrites = false;
+  failWrites: Error | null = null;
   #items: (Uint8Array | null | Error)[] = [];
   #reader: PromiseWithResolvers<Uint8Array | null> | null = null;
   #held: PromiseWithResolvers<void>[] = [];
@@ -56,6 +57,7 @@ class FakeTransport implements ConnectionTransport {
   }
 
   write(chunk: Uint8Array): Promise<void> {
+    if (this.failWrites) return Promise.reject(this.failWrites);
     this.written.push(text(chunk));
     if (!this.holdWrites) return Promise.resolve();
     const held = Promise.withResolvers<void>();
@@ -179,6 +181,120 @@ describe("Connection", () => {
     const { transport, conn } = fake();
     transport.push(new Error("reset by peer"));
     await assert.rejects(conn.readable.getReader().read(), /reset by peer/);
+  });
+});
+
+describe("pipeTo between connections", () => {
+  const LOCKED =
+    /^TypeError: Cannot .+ as the stream is locked: it is being piped to a connection$/;
+
+  test("holds both streams locked, then leaves them closed", async () => {
+    const { transport, conn } = fake();
+    const { readable, writable } = conn;
+    const piped = readable.pipeTo(writable);
+    assert.equal(readable.locked, true);
+    assert.equal(writable.locked, true);
+    assert.throws(() => readable.getReader(), LOCKED);
+    assert.throws(() => readable.tee(), LOCKED);
+    assert.throws(() => readable.values(), LOCKED);
+    assert.throws(() => readable[Symbol.asyncIterator](), LOCKED);
+    assert.throws(() => readable.pipeThrough(new TransformStream()), LOCKED);
+    await assert.rejects(readable.pipeTo(new WritableStream()), LOCKED);
+    await assert.rejects(readable.cancel(), LOCKED);
+    assert.throws(() => writable.getWriter(), LOCKED);
+    await assert.rejects(writable.close(), LOCKED);
+    await assert.rejects(writable.abort(), LOCKED);
+    await assert.rejects(fake().conn.readable.pipeTo(writable), LOCKED);
+    transport.push(bytes("ping"));
+    transport.push(null);
+    await piped;
+    assert.deepEqual(transport.written, ["ping"]);
+    assert.equal(transport.closes, 1);
+    assert.equal(readable.locked, false);
+    assert.equal(writable.locked, false);
+    assert.deepEqual(await readable.getReader().read(), {
+      done: true,
+      value: undefined,
+    });
+    await assert.rejects(writable.getWriter().write(bytes("late")), TypeError);
+  });
+
+  test("proxies one connection to another and shuts down its sending side", async () => {
+    const from = fake();
+    const to = fake();
+    from.transport.push(bytes("a"));
+    from.transport.push(bytes("b"));
+    from.transport.push(null);
+    await from.conn.readable.pipeTo(to.conn.writable);
+    assert.deepEqual(to.transport.written, ["a", "b"]);
+    assert.equal(to.transport.shutdowns, 1);
+    // Each still has its other direction: neither closed itself.
+    assert.equal(from.transport.closes, 0);
+    assert.equal(to.transport.closes, 0);
+    await from.conn.writable.close();
+    assert.equal(from.transport.closes, 1);
+  });
+
+  test("a failed read aborts the destination and rejects", async () => {
+    const from = fake();
+    const to = fake();
+    const reset = new Error("reset by peer");
+    from.transport.push(bytes("a"));
+    from.transport.push(reset);
+    await assert.rejects(from.conn.readable.pipeTo(to.conn.writable), reset);
+    assert.deepEqual(to.transport.written, ["a"]);
+    await assert.rejects(from.conn.readable.getReader().read(), reset);
+    await assert.rejects(to.conn.writable.getWriter().closed, reset);
+    assert.equal(to.transport.shutdowns, 0);
+  });
+
+  test("a failed write cancels the source and rejects", async () => {
+    const from = fake();
+    const to = fake();
+    const broken = new Error("broken pipe");
+    to.transport.failWrites = broken;
+    from.transport.push(bytes("a"));
+    await assert.rejects(from.conn.readable.pipeTo(to.conn.writable), broken);
+    await assert.rejects(to.conn.writable.getWriter().closed, broken);
+    assert.deepEqual(await from.conn.readable.getReader().read(), {
+      done: true,
+      value: undefined,
+    });
+  });
+
+  test("a used stream, or options, take the standard pipeTo", async () => {
+    const { transport, conn } = fake();
+    transport.push(bytes("a"));
+    transport.push(bytes("b"));
+    transport.push(null);
+    const reader = conn.readable.getReader();
+    assert.equal(text((await reader.read()).value), "a");
+    reader.releaseLock();
+    await conn.readable.pipeTo(conn.writable, { preventClose: true });
+    assert.deepEqual(transport.written, ["b"]);
+    assert.equal(transport.closes, 0);
+    assert.equal(conn.writable.locked, false);
+    await conn.writable.close();
+    assert.equal(transport.closes, 1);
+  });
+
+  test("a reader or writer that gets around the lock cannot interleave", async () => {
+    const { transport, conn } = fake();
+    const piped = conn.readable.pipeTo(conn.writable);
+    const reader = ReadableStream.prototype.getReader.call(
+      conn.readable,
+    ) as ReadableStreamDefaultReader<Uint8Array>;
+    const read = reader.read();
+    const writer = WritableStream.prototype.getWriter.call(conn.writable);
+    await assert.rejects(writer.write(bytes("sneaked")), LOCKED);
+    writer.releaseLock();
+    transport.push(bytes("ping"));
+    transport.push(null);
+    // The write that got around the lock errored the writable: the pipe
+    // cannot close it and says so; the reader was not given the pipe's bytes.
+    await assert.rejects(piped, TypeError);
+    assert.deepEqual(transport.written, ["ping"]);
+    assert.deepEqual(await read, { done: true, value: undefined });
   });
 });
 
