@@ -364,8 +364,9 @@ export class Connection implements AsyncDisposable {
   #writeUse: Use = FRESH;
   #readController: ReadableStreamDefaultController<Uint8Array> | undefined;
   #writeController: WritableStreamDefaultController | undefined;
-  // Settles when a direct pipe from this connection has moved its last byte.
-  #piping: Promise<void> | null = null;
+  // Made for a pull that waits while a direct pipe from this connection
+  // runs; settled when the pipe has moved its last byte.
+  #pipeEnd: PromiseWithResolvers<void> | null = null;
 
   /**
    * Wraps a transport. {@linkcode NetListener} does this for every accepted
@@ -390,9 +391,8 @@ export class Connection implements AsyncDisposable {
         this.#readUse ||= USED;
         // A reader that got around the lock of a direct pipe (through the
         // prototype, say) gets what the pipe leaves: usually the end.
-        const piping = this.#piping;
-        if (piping !== null) {
-          return piping.then(() =>
+        if (this.#readUse === PIPED) {
+          return (this.#pipeEnd ??= Promise.withResolvers()).promise.then(() =>
             this.#readDone ? undefined : this.#pull(controller)
           );
         }
@@ -422,17 +422,15 @@ export class Connection implements AsyncDisposable {
         }
         return this.#write(chunk);
       },
-      close: async () => {
+      close: () => {
         this.#writeUse ||= USED;
-        try {
-          // After the peer's end of stream a full close sends the same end
-          // of stream (every write was taken) without a separate shutdown.
-          if (!this.#closed && !(this.#eof && this.#readDone)) {
-            await this.#transport.closeWrite();
-          }
-        } finally {
+        // After the peer's end of stream a full close sends the same end of
+        // stream (every write was taken) without a separate shutdown.
+        if (this.#closed || (this.#eof && this.#readDone)) {
           this.#writeSideDone();
+          return;
         }
+        return this.#shutdown();
       },
       abort: () => {
         this.#writeUse ||= USED;
@@ -489,6 +487,14 @@ export class Connection implements AsyncDisposable {
     return new Error("Cannot write to the connection as it is closed");
   }
 
+  async #shutdown(): Promise<void> {
+    try {
+      await this.#transport.closeWrite();
+    } finally {
+      this.#writeSideDone();
+    }
+  }
+
   #write(chunk: Uint8Array): Promise<void> {
     if (this.#closed) return Promise.reject(this.#closedError());
     if (this.#failure) return Promise.reject(this.#failure.error);
@@ -507,7 +513,7 @@ export class Connection implements AsyncDisposable {
   // pipeTo from this connection's readable to `to`'s writable, both unused:
   // the chunks go from one transport to the other, and the streams end as
   // pipeTo leaves them. Nothing else can read the readable meanwhile (a
-  // pull waits for #piping), so no byte is skipped or read twice.
+  // pull waits for #pipeEnd), so no byte is skipped or read twice.
   async #pipe(
     to: Connection,
     readable: ReadableStream<Uint8Array>,
@@ -515,8 +521,6 @@ export class Connection implements AsyncDisposable {
   ): Promise<void> {
     this.#readUse = PIPED;
     to.#writeUse = PIPED;
-    const moved = Promise.withResolvers<void>();
-    this.#piping = moved.promise;
     let failure: { error: unknown; read: boolean } | null = null;
     try {
       for (;;) {
@@ -542,8 +546,8 @@ export class Connection implements AsyncDisposable {
     } finally {
       this.#readUse = USED;
       to.#writeUse = USED;
-      this.#piping = null;
-      moved.resolve();
+      this.#pipeEnd?.resolve();
+      this.#pipeEnd = null;
     }
     // The streams' own methods (not the overrides, which a pipe in progress
     // would refuse) leave them as pipeTo does.

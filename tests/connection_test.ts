@@ -486,6 +486,25 @@ describe("Connection on real sockets", () => {
     assert.ok(reply.equals(payload));
   });
 
+  test("proxies 1 MiB from one socket to another", async () => {
+    await using listener = new NetListener();
+    const [addr] = await listener.open("127.0.0.1:0");
+    const sender = connectTo(addr);
+    await using from = await listener.waitClient();
+    const receiver = connectTo(addr);
+    await using to = await listener.waitClient();
+    const received: Buffer[] = [];
+    const ended = new Promise((resolve) => receiver.on("end", resolve));
+    receiver.on("data", (chunk: Buffer) => received.push(chunk));
+    const payload = randomBytes(1024 * 1024);
+    sender.end(payload);
+    await from.readable.pipeTo(to.writable);
+    await ended;
+    assert.ok(Buffer.concat(received).equals(payload));
+    sender.destroy();
+    receiver.destroy();
+  });
+
   test("watch sees IN and HUP on a socket", async () => {
     await using listener = new NetListener();
     const [addr] = await listener.open("127.0.0.1:0");
