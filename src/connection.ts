@@ -13,7 +13,8 @@
  * - A write on `writable` resolves once the kernel took every byte of it, so
  *   awaiting writes (or `pipeTo`) respects the peer's pace. A TCP
  *   connection sends small writes at once on both runtimes (no Nagle
- *   delay: `TCP_NODELAY` is set, as Bun does by itself). Closing
+ *   delay: Bun sets `TCP_NODELAY` on every socket, iox under Deno before
+ *   the first write Nagle's algorithm could hold). Closing
  *   `writable` shuts down the sending side (the peer reads the end of the
  *   stream) and leaves `readable` open.
  * - Once `readable` is done (end of stream, error or cancel) and `writable`

@@ -483,6 +483,51 @@ describe("NetListener options", () => {
   });
 });
 
+describe("NetListener on Deno's sockets", () => {
+  test("sets TCP_NODELAY just before a write Nagle could hold", {
+    skip: isBun && "Deno only",
+  }, async () => {
+    const log: string[] = [];
+    const tcp = { transport: "tcp", hostname: "127.0.0.1", port: 7 } as const;
+    const socket = (name: string) => ({
+      localAddr: tcp,
+      remoteAddr: { ...tcp, port: 8 },
+      setNoDelay: () => log.push(`${name}: nodelay`),
+      write(bytes: Uint8Array) {
+        log.push(`${name}: write ${bytes.length}`);
+        return Promise.resolve(bytes.length);
+      },
+      read: () => Promise.resolve(null),
+      closeWrite: () => Promise.resolve(),
+      close() {},
+    });
+    const sockets = [socket("once"), socket("twice"), socket("big")];
+    const closed = Promise.withResolvers<never>();
+    await using listener = new NetListener();
+    listener.add({
+      addr: tcp,
+      accept: () =>
+        sockets.length > 0 ? Promise.resolve(sockets.shift()) : closed.promise,
+      close: () => closed.reject(new Deno.errors.BadResource("closed")),
+    });
+    const write = async (sizes: number[]) => {
+      const writer = (await listener.waitClient()).writable.getWriter();
+      for (const size of sizes) await writer.write(new Uint8Array(size));
+    };
+    await write([100]);
+    await write([10, 10]);
+    await write([1000]);
+    assert.deepEqual(log, [
+      "once: write 100",
+      "twice: write 10",
+      "twice: nodelay",
+      "twice: write 10",
+      "big: nodelay",
+      "big: write 1000",
+    ]);
+  });
+});
+
 describe("NetListener.setClientHandler", () => {
   test("calls onDispose once, when the old handler is replaced or cleared", () => {
     const listener = new NetListener();

@@ -29,19 +29,28 @@ function toAddr(addr: Deno.Addr): Addr {
   return { transport: "unix", path: ("path" in addr && addr.path) || "" };
 }
 
+// The most a first write may carry and still leave as one segment on any
+// path: the smallest MSS a TCP peer may assume (RFC 9293).
+const FIRST_SEGMENT = 536;
+
 class DenoTransport implements ConnectionTransport {
   readonly localAddr: Addr;
   readonly remoteAddr: Addr;
   #conn: Deno.Conn;
   #closed = false;
+  // Bun's sockets never delay small writes (TCP_NODELAY); neither do these,
+  // so a write is sent when it is taken on both runtimes. Nagle's algorithm
+  // holds a small segment only while earlier bytes await acknowledgement,
+  // which a connection's first write never does: TCP_NODELAY is set just
+  // before a write that could be held (any later one, or a first one too
+  // big for one segment), and a connection that writes once (an echo, a
+  // single response) spares the system call.
+  #nagle: boolean;
+  #wrote = false;
 
   constructor(conn: Deno.Conn) {
     this.#conn = conn;
-    // Bun's sockets do not delay small writes (TCP_NODELAY); neither do
-    // these, so a write is sent when it is taken on both runtimes.
-    if (conn.localAddr.transport === "tcp") {
-      (conn as Deno.TcpConn).setNoDelay(true);
-    }
+    this.#nagle = conn.localAddr.transport === "tcp";
     this.localAddr = toAddr(conn.localAddr);
     this.remoteAddr = toAddr(conn.remoteAddr);
   }
@@ -62,6 +71,15 @@ class DenoTransport implements ConnectionTransport {
   }
 
   write(chunk: Uint8Array): Promise<void> {
+    if (this.#nagle && (this.#wrote || chunk.length > FIRST_SEGMENT)) {
+      this.#nagle = false;
+      try {
+        (this.#conn as Deno.TcpConn).setNoDelay(true);
+      } catch {
+        // A socket that cannot take the option is broken: the write says so.
+      }
+    }
+    this.#wrote = true;
     return this.#conn.write(chunk).then((n) =>
       n < chunk.length ? this.write(chunk.subarray(n)) : undefined
     );
