@@ -1,0 +1,139 @@
+// Copyright 2026 the iox authors. MIT license.
+// The accept+echo load of bench/listener_bench.ts and
+// bench/listener_rounds.ts: three echo servers in this process, and the
+// clients that load them.
+//
+// The servers, each echoing what it reads and closing after the client's
+// end of stream:
+// - the raw accept loop a user would write with the runtime's own API:
+//   under Deno `Deno.listen` and each connection's
+//   `conn.readable.pipeTo(conn.writable)`; under Bun `Bun.listen` writing
+//   each chunk back from its `data` callback and ending on `end` (the
+//   payload is small enough for every write to be taken at once);
+// - NetListener with the handler `conn.readable.pipeTo(conn.writable)`;
+// - node:net's `createServer` with `socket.pipe(socket)`.
+//
+// One load: CLIENTS node:net sockets connect to 127.0.0.1 at once, each
+// sends PAYLOAD bytes, ends its sending side, reads the echo to the end
+// (checking every byte came back) and closes.
+import { connect, createServer, type Socket } from "node:net";
+import { NetListener } from "../src/listener.ts";
+
+/** Clients connecting at once in one load. */
+export const CLIENTS = 16;
+/** Bytes each client sends. */
+export const PAYLOAD = 100;
+const payload = new Uint8Array(PAYLOAD).fill(0x70);
+
+function roundTrip(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket: Socket = connect(port, "127.0.0.1");
+    let echoed = 0;
+    socket.on("data", (chunk: Uint8Array) => echoed += chunk.length);
+    socket.on("error", reject);
+    socket.on("close", () => {
+      if (echoed === PAYLOAD) resolve();
+      else reject(new Error(`echo lost: ${echoed} of ${PAYLOAD} bytes`));
+    });
+    socket.end(payload);
+  });
+}
+
+/** One load on the server at `port`. */
+export async function load(port: number): Promise<void> {
+  const trips: Promise<void>[] = [];
+  for (let i = 0; i < CLIENTS; i++) trips.push(roundTrip(port));
+  await Promise.all(trips);
+}
+
+/** A running echo server. */
+export interface EchoServer {
+  /** What the server is, as the benches name it. */
+  name: string;
+  /** Its port on 127.0.0.1. */
+  port: number;
+  /** Stops listening. */
+  close(): void;
+}
+
+// Bun's API, as much of it as the raw server uses.
+interface BunSocket {
+  write(data: Uint8Array): number;
+  end(): void;
+}
+interface BunApi {
+  listen(options: {
+    hostname: string;
+    port: number;
+    allowHalfOpen: boolean;
+    socket: {
+      data(socket: BunSocket, data: Uint8Array): void;
+      end(socket: BunSocket): void;
+    };
+  }): { port: number; stop(closeActiveConnections?: boolean): void };
+}
+
+function rawServer(): EchoServer {
+  const bun = (globalThis as { Bun?: BunApi }).Bun;
+  if (bun !== undefined) {
+    const server = bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      allowHalfOpen: true,
+      socket: {
+        data: (socket, data) => void socket.write(data),
+        end: (socket) => socket.end(),
+      },
+    });
+    return {
+      name: "raw Bun.listen",
+      port: server.port,
+      close: () => server.stop(true),
+    };
+  }
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  (async () => {
+    for await (const conn of listener) {
+      conn.readable.pipeTo(conn.writable).catch(() => {});
+    }
+  })().catch(() => {});
+  return {
+    name: "raw Deno.listen",
+    port: (listener.addr as Deno.NetAddr).port,
+    close: () => listener.close(),
+  };
+}
+
+async function netListenerServer(): Promise<EchoServer> {
+  const listener = new NetListener({ name: "bench" });
+  const [addr] = await listener.open("127.0.0.1:0");
+  if (addr?.transport !== "tcp") throw new Error("NetListener did not listen");
+  listener.setClientHandler((conn) => conn.readable.pipeTo(conn.writable));
+  return {
+    name: "NetListener",
+    port: addr.port,
+    close: () => void listener.disconnect(),
+  };
+}
+
+function nodeServer(): Promise<EchoServer> {
+  const server = createServer((socket) => socket.pipe(socket));
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      resolve({
+        name: "node:net createServer",
+        port: typeof address === "object" && address ? address.port : 0,
+        close: () => server.close(),
+      });
+    });
+  });
+}
+
+/**
+ * Starts the three servers: the raw loop first (the baseline), then
+ * NetListener, then node:net.
+ */
+export async function startServers(): Promise<EchoServer[]> {
+  return [rawServer(), await netListenerServer(), await nodeServer()];
+}
