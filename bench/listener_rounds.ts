@@ -1,16 +1,16 @@
 // Copyright 2026 the iox authors. MIT license.
 // The accept+echo comparison of bench/listener_bench.ts as interleaved
-// rounds, whose ratios hold steadier on a busy machine than means over one
-// long run per server:
+// rounds, whose ratios hold steadier on a busy machine than one long run
+// per server:
 //   deno run -A bench/listener_rounds.ts [rounds]
 //   bun bench/listener_rounds.ts [rounds]
 //
 // Each round runs LOADS loads on each server in turn (the order reversed
-// every other round, so no server always follows the same one) and keeps
-// each server's median load time. A server's ratio in a round is the raw
-// loop's median over its own (above 1: faster than the raw loop); printed
-// are the median ratio over the rounds and its interquartile range, and
-// the same against node:net.
+// every other round, so no server always follows the same one) and times
+// them together: connections per second, garbage collection included. A
+// server's ratio in a round is the raw loop's time over its own (above 1:
+// faster than the raw loop); printed are the median ratio over the rounds
+// and its interquartile range, and the same against node:net.
 import process from "node:process";
 import { CLIENTS, load, PAYLOAD, startServers } from "./_echo.ts";
 
@@ -34,7 +34,7 @@ function quantile(values: number[], q: number): number {
 }
 
 const servers = await startServers();
-const medians: number[][] = servers.map(() => []);
+const totals: number[][] = servers.map(() => []);
 for (const server of servers) {
   for (let i = 0; i < WARMUP; i++) await load(server.port);
 }
@@ -42,13 +42,9 @@ for (let round = 0; round < rounds; round++) {
   const order = servers.map((_, index) => index);
   if (round % 2 === 1) order.reverse();
   for (const index of order) {
-    const times: number[] = [];
-    for (let i = 0; i < LOADS; i++) {
-      const start = performance.now();
-      await load(servers[index]!.port);
-      times.push(performance.now() - start);
-    }
-    medians[index]!.push(quantile(times, 0.5));
+    const start = performance.now();
+    for (let i = 0; i < LOADS; i++) await load(servers[index]!.port);
+    totals[index]!.push(performance.now() - start);
   }
 }
 
@@ -60,13 +56,12 @@ console.log(
 );
 const nodeIndex = servers.length - 1;
 for (const [index, server] of servers.entries()) {
-  const vsRaw = medians[index]!.map((time, round) =>
-    medians[0]![round]! / time
+  const vsRaw = totals[index]!.map((time, round) => totals[0]![round]! / time);
+  const vsNode = totals[index]!.map((time, round) =>
+    totals[nodeIndex]![round]! / time
   );
-  const vsNode = medians[index]!.map((time, round) =>
-    medians[nodeIndex]![round]! / time
-  );
-  const perConnection = quantile(medians[index]!, 0.5) * 1000 / CLIENTS;
+  const perConnection = quantile(totals[index]!, 0.5) * 1000 /
+    (LOADS * CLIENTS);
   const range = (ratios: number[]) =>
     `${quantile(ratios, 0.5).toFixed(2)}x (${
       quantile(ratios, 0.25).toFixed(2)
