@@ -25,11 +25,17 @@
  *   as in an echo, or two, as in a proxy) without options moves the bytes
  *   from socket to socket without passing them through the streams, with
  *   `pipeTo`'s outcome: the end of the stream closes `writable`, a failed
- *   read aborts it, a failed write cancels `readable`, and the promise
- *   settles the same way. While it runs both streams report `locked` and
- *   refuse readers, writers and other pipes; afterwards they are unlocked
- *   and closed (or errored), as `pipeTo` leaves them. Streams already used,
- *   any other destination, or pipe options take the standard `pipeTo`.
+ *   read aborts it, a failed write cancels `readable`, a `writable` closed
+ *   or aborted before the pipe cancels `readable`, and the promise settles
+ *   the same way. It holds both streams' locks until it settles, as
+ *   `pipeTo` does, so every reader, writer and other pipe is refused,
+ *   whoever asks. Afterwards the streams are closed (or errored) and report
+ *   unlocked, as `pipeTo` leaves them; their locks are released when they
+ *   are next used through their own methods, sparing the cost of the
+ *   release when nobody looks again, so until then other code handed the
+ *   stream itself (another stream's `pipeTo`, a `Response` body) finds it
+ *   locked. Streams already used or locked, any other destination, or pipe
+ *   options take the standard `pipeTo`.
  * - `close()` is idempotent and immediate: the socket is released, a
  *   pending or later read reports the end of the stream, a later write
  *   rejects, and every {@linkcode watch} on the connection is removed
@@ -126,19 +132,24 @@ let observe: (conn: Connection, onChange: () => void) => _Observation;
 
 // What the two stream classes need of their connection; set by Connection.
 let streamHooks: {
-  /** Marks one direction's stream used; throws while a pipe holds it. */
+  /**
+   * Marks one direction's stream used, releasing what a finished direct pipe
+   * left locked; throws while a direct pipe holds it.
+   */
   use(conn: Connection, out: boolean, action: string): void;
-  /** Whether a pipe between connections holds that direction's stream. */
-  piped(conn: Connection, out: boolean): boolean;
-  /** Whether the pipe between the two may bypass the streams. */
-  direct(from: Connection, to: Connection): boolean;
-  /** pipeTo between two connections, on their transports. */
-  pipe(
+  /** Releases what a finished direct pipe left locked. */
+  release(conn: Connection, out: boolean): void;
+  /**
+   * pipeTo between two connections: a direct pipe when it may bypass the
+   * streams, or null for the standard one.
+   */
+  pipeTo(
     from: Connection,
     to: Connection,
     readable: ReadableStream<Uint8Array>,
     writable: WritableStream<Uint8Array>,
-  ): Promise<void>;
+    options: StreamPipeOptions | undefined,
+  ): Promise<void> | null;
 };
 
 function lockedError(action: string): TypeError {
@@ -152,8 +163,11 @@ let connectionOf: (writable: ConnectionWritable) => Connection;
 // `Connection.readable`: a standard ReadableStream, whose pipeTo to another
 // connection's writable skips the streams (see the module documentation).
 // Every method that would lock or consume it also records that the stream
-// was used, so a direct pipe never skips bytes a reader left in it, and
-// refuses while a direct pipe holds it, as a locked stream does.
+// was used, so a direct pipe never skips bytes a reader left in it. A direct
+// pipe holds the stream's real lock, so that nothing else (a method called
+// through the prototype, a Response body) can read it meanwhile; to spare
+// the standard release (which makes TypeErrors) when nobody looks again, the
+// lock is released only when the stream is next used.
 class ConnectionReadable extends ReadableStream<Uint8Array> {
   #conn: Connection;
 
@@ -163,7 +177,8 @@ class ConnectionReadable extends ReadableStream<Uint8Array> {
   }
 
   override get locked(): boolean {
-    return streamHooks.piped(this.#conn, false) || super.locked;
+    streamHooks.release(this.#conn, false);
+    return super.locked;
   }
 
   override cancel(reason?: unknown): Promise<void> {
@@ -197,6 +212,9 @@ class ConnectionReadable extends ReadableStream<Uint8Array> {
     options?: StreamPipeOptions,
   ): ReadableStream<T> {
     streamHooks.use(this.#conn, false, "pipe the stream");
+    if (transform.writable instanceof ConnectionWritable) {
+      streamHooks.release(connectionOf(transform.writable), true);
+    }
     return super.pipeThrough(transform, options);
   }
 
@@ -204,18 +222,17 @@ class ConnectionReadable extends ReadableStream<Uint8Array> {
     destination: WritableStream<Uint8Array>,
     options?: StreamPipeOptions,
   ): Promise<void> {
-    if (destination instanceof ConnectionWritable) {
-      const to = connectionOf(destination);
-      // The standard pipeTo would not see the lock of a direct pipe.
-      if (streamHooks.piped(to, true)) {
-        return Promise.reject(lockedError("pipe to the stream"));
-      }
-      if (
-        options === undefined && !this.locked &&
-        streamHooks.direct(this.#conn, to)
-      ) return streamHooks.pipe(this.#conn, to, this, destination);
-    }
     try {
+      if (destination instanceof ConnectionWritable) {
+        const piping = streamHooks.pipeTo(
+          this.#conn,
+          connectionOf(destination),
+          this,
+          destination,
+          options,
+        );
+        if (piping !== null) return piping;
+      }
       streamHooks.use(this.#conn, false, "pipe the stream");
     } catch (error) {
       return Promise.reject(error);
@@ -243,7 +260,7 @@ class ConnectionReadable extends ReadableStream<Uint8Array> {
 }
 
 // `Connection.writable`: a standard WritableStream that a direct pipe can
-// hold (see ConnectionReadable).
+// hold, as ConnectionReadable.
 class ConnectionWritable extends WritableStream<Uint8Array> {
   static {
     connectionOf = (writable) => writable.#conn;
@@ -257,7 +274,8 @@ class ConnectionWritable extends WritableStream<Uint8Array> {
   }
 
   override get locked(): boolean {
-    return streamHooks.piped(this.#conn, true) || super.locked;
+    streamHooks.release(this.#conn, true);
+    return super.locked;
   }
 
   override abort(reason?: unknown): Promise<void> {
@@ -289,6 +307,17 @@ const FRESH = 0;
 const USED = 1;
 const PIPED = 2;
 type Use = typeof FRESH | typeof USED | typeof PIPED;
+
+// How a writable's sink was ended.
+const CLOSING = 1;
+const ABORTING = 2;
+
+// Where a direct pipe failed: reading, writing, or at a destination closed
+// or aborted before it started.
+const READ = 0;
+const WRITE = 1;
+const DESTINATION = 2;
+type PipeSide = typeof READ | typeof WRITE | typeof DESTINATION;
 
 /**
  * Observes a connection's readiness for {@linkcode watch}.
@@ -333,15 +362,24 @@ export class Connection implements AsyncDisposable {
     observe = (conn, onChange) => conn.#observe(onChange);
     streamHooks = {
       use(conn, out, action) {
-        const use = out ? conn.#writeUse : conn.#readUse;
-        if (use === PIPED) throw lockedError(action);
+        if ((out ? conn.#writeUse : conn.#readUse) === PIPED) {
+          throw lockedError(action);
+        }
         if (out) conn.#writeUse = USED;
         else conn.#readUse = USED;
+        conn.#release(out);
       },
-      piped: (conn, out) => (out ? conn.#writeUse : conn.#readUse) === PIPED,
-      direct: (from, to) => from.#readUse === FRESH && to.#writeUse === FRESH,
-      pipe: (from, to, readable, writable) =>
-        from.#pipe(to, readable, writable),
+      release: (conn, out) => conn.#release(out),
+      pipeTo(from, to, readable, writable, options) {
+        if (to.#writeUse === PIPED) throw lockedError("pipe to the stream");
+        if (
+          options === undefined && from.#readUse === FRESH &&
+          to.#writeUse === FRESH && !readable.locked && !writable.locked
+        ) return from.#pipe(to, readable, writable);
+        // The standard pipeTo sees the writable as its own methods do.
+        to.#release(true);
+        return null;
+      },
     };
   }
 
@@ -365,9 +403,15 @@ export class Connection implements AsyncDisposable {
   #writeUse: Use = FRESH;
   #readController: ReadableStreamDefaultController<Uint8Array> | undefined;
   #writeController: WritableStreamDefaultController | undefined;
-  // Made for a pull that waits while a direct pipe from this connection
-  // runs; settled when the pipe has moved its last byte.
-  #pipeEnd: PromiseWithResolvers<void> | null = null;
+  // A direct pipe's reader and writer, which hold the streams' real locks
+  // while it runs and after it, until the stream is next used.
+  #readLock: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  #writeLock: WritableStreamDefaultWriter<Uint8Array> | null = null;
+  // How the writable's sink was ended: a direct pipe stops at a close or
+  // abort it did not ask for (one asked for before it took the lock, carried
+  // out once the stream has started).
+  #sinkEnd: typeof CLOSING | typeof ABORTING | 0 = 0;
+  #abortReason: unknown;
 
   /**
    * Wraps a transport. {@linkcode NetListener} does this for every accepted
@@ -390,13 +434,6 @@ export class Connection implements AsyncDisposable {
       },
       pull: (controller) => {
         this.#readUse ||= USED;
-        // A reader that got around the lock of a direct pipe (through the
-        // prototype, say) gets what the pipe leaves: usually the end.
-        if (this.#readUse === PIPED) {
-          return (this.#pipeEnd ??= Promise.withResolvers()).promise.then(() =>
-            this.#readDone ? undefined : this.#pull(controller)
-          );
-        }
         return this.#pull(controller);
       },
       cancel: () => {
@@ -414,7 +451,6 @@ export class Connection implements AsyncDisposable {
         this.#writeController = controller;
       },
       write: (chunk) => {
-        if (this.#writeUse === PIPED) throw lockedError("write");
         this.#writeUse = USED;
         if (!(chunk instanceof Uint8Array)) {
           throw new TypeError(
@@ -425,6 +461,7 @@ export class Connection implements AsyncDisposable {
       },
       close: () => {
         this.#writeUse ||= USED;
+        this.#sinkEnd ||= CLOSING;
         // After the peer's end of stream a full close sends the same end of
         // stream (every write was taken) without a separate shutdown.
         if (this.#closed || (this.#eof && this.#readDone)) {
@@ -433,8 +470,12 @@ export class Connection implements AsyncDisposable {
         }
         return this.#shutdown();
       },
-      abort: () => {
+      abort: (reason) => {
         this.#writeUse ||= USED;
+        if (this.#sinkEnd === 0) {
+          this.#sinkEnd = ABORTING;
+          this.#abortReason = reason;
+        }
         this.#writeSideDone();
       },
     });
@@ -511,20 +552,34 @@ export class Connection implements AsyncDisposable {
     });
   }
 
-  // pipeTo from this connection's readable to `to`'s writable, both unused:
-  // the chunks go from one transport to the other, and the streams end as
-  // pipeTo leaves them. Nothing else can read the readable meanwhile (a
-  // pull waits for #pipeEnd), so no byte is skipped or read twice.
+  // pipeTo from this connection's readable to `to`'s writable, both unused
+  // and unlocked: the chunks go from one transport to the other, and the
+  // streams end as pipeTo leaves them. The pipe's reader and writer hold the
+  // streams' locks, so no byte is skipped or read twice; they are released
+  // when the stream is next used (#release).
   async #pipe(
     to: Connection,
     readable: ReadableStream<Uint8Array>,
     writable: WritableStream<Uint8Array>,
   ): Promise<void> {
+    const reader = ReadableStream.prototype.getReader.call(
+      readable,
+    ) as ReadableStreamDefaultReader<Uint8Array>;
+    const writer = WritableStream.prototype.getWriter.call(writable);
+    this.#readLock = reader;
     this.#readUse = PIPED;
+    to.#writeLock = writer;
     to.#writeUse = PIPED;
-    let failure: { error: unknown; read: boolean } | null = null;
+    let failure: { error: unknown; side: PipeSide } | null = null;
     try {
+      // A close or abort asked for before the lock reaches the sink in a
+      // microtask: a chunk a watch read ahead waits for it too.
+      if (this.#chunk !== null) await undefined;
       for (;;) {
+        if (to.#sinkEnd !== 0) {
+          failure = { error: to.#sinkEndError(), side: DESTINATION };
+          break;
+        }
         const chunk = this.#chunk;
         if (chunk !== null) {
           this.#chunk = null;
@@ -532,40 +587,56 @@ export class Connection implements AsyncDisposable {
           try {
             await to.#write(chunk);
           } catch (error) {
-            failure = { error, read: false };
+            failure = { error, side: WRITE };
             break;
           }
         } else if (this.#closed || this.#eof) {
           break;
         } else if (this.#failure) {
-          failure = { error: this.#failure.error, read: true };
+          failure = { error: this.#failure.error, side: READ };
           break;
         } else {
           await this.#fill();
         }
       }
+      if (failure === null) {
+        this.#readController?.close();
+        this.#readSideDone();
+        await writer.close();
+      } else if (failure.side === READ) {
+        this.#readController?.error(failure.error);
+        this.#readSideDone();
+        await writer.abort(failure.error);
+      } else {
+        if (failure.side === WRITE) to.#writeController?.error(failure.error);
+        await reader.cancel(failure.error);
+      }
     } finally {
       this.#readUse = USED;
       to.#writeUse = USED;
-      this.#pipeEnd?.resolve();
-      this.#pipeEnd = null;
     }
-    // The streams' own methods (not the overrides, which a pipe in progress
-    // would refuse) leave them as pipeTo does.
-    if (failure === null) {
-      this.#readController?.close();
-      this.#readSideDone();
-      return WritableStream.prototype.close.call(writable);
-    }
-    if (failure.read) {
-      this.#readController?.error(failure.error);
-      this.#readSideDone();
-      await WritableStream.prototype.abort.call(writable, failure.error);
+    if (failure !== null) throw failure.error;
+  }
+
+  #sinkEndError(): unknown {
+    return this.#sinkEnd === ABORTING ? this.#abortReason : new TypeError(
+      "Cannot pipe to the stream as it was closed before the pipe started",
+    );
+  }
+
+  // Releases the lock a finished direct pipe left on one of the streams.
+  #release(out: boolean): void {
+    if (out) {
+      const writer = this.#writeLock;
+      if (writer === null || this.#writeUse === PIPED) return;
+      this.#writeLock = null;
+      writer.releaseLock();
     } else {
-      to.#writeController?.error(failure.error);
-      await ReadableStream.prototype.cancel.call(readable, failure.error);
+      const reader = this.#readLock;
+      if (reader === null || this.#readUse === PIPED) return;
+      this.#readLock = null;
+      reader.releaseLock();
     }
-    throw failure.error;
   }
 
   // Taking a buffered chunk happens synchronously inside the stream's

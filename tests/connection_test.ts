@@ -69,9 +69,12 @@ class FakeTransport implements ConnectionTransport {
     for (const held of this.#held.splice(0)) held.resolve();
   }
 
+  /** Resolved when closeWrite() is called while shutdowns are held. */
+  shutdownHeld: PromiseWithResolvers<void> | null = null;
+
   closeWrite(): Promise<void> {
     this.shutdowns++;
-    return Promise.resolve();
+    return this.shutdownHeld?.promise ?? Promise.resolve();
   }
 
   close(): void {
@@ -278,24 +281,118 @@ describe("pipeTo between connections", () => {
     assert.equal(transport.closes, 1);
   });
 
-  test("a reader or writer that gets around the lock cannot interleave", async () => {
+  test("holds the real locks: the streams' methods called through the prototype and other streams' pipes are refused", async () => {
     const { transport, conn } = fake();
-    const piped = conn.readable.pipeTo(conn.writable);
-    const reader = ReadableStream.prototype.getReader.call(
-      conn.readable,
-    ) as ReadableStreamDefaultReader<Uint8Array>;
-    const read = reader.read();
-    const writer = WritableStream.prototype.getWriter.call(conn.writable);
-    await assert.rejects(writer.write(bytes("sneaked")), LOCKED);
-    writer.releaseLock();
+    const { readable, writable } = conn;
+    const piped = readable.pipeTo(writable);
+    const lockedOf = (stream: object, prototype: object) =>
+      Object.getOwnPropertyDescriptor(prototype, "locked")!.get!.call(stream);
+    assert.equal(lockedOf(readable, ReadableStream.prototype), true);
+    assert.equal(lockedOf(writable, WritableStream.prototype), true);
+    assert.throws(
+      () => ReadableStream.prototype.getReader.call(readable),
+      TypeError,
+    );
+    await assert.rejects(
+      ReadableStream.prototype.cancel.call(readable),
+      TypeError,
+    );
+    assert.throws(
+      () => WritableStream.prototype.getWriter.call(writable),
+      TypeError,
+    );
+    await assert.rejects(
+      WritableStream.prototype.abort.call(writable),
+      TypeError,
+    );
+    // An empty stream's pipe would close the writable if it got in.
+    const empty = new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+    await assert.rejects(empty.pipeTo(writable), TypeError);
     transport.push(bytes("ping"));
     transport.push(null);
-    // The write that got around the lock errored the writable: the pipe
-    // cannot close it and says so; the reader was not given the pipe's bytes.
-    await assert.rejects(piped, TypeError);
+    await piped;
     assert.deepEqual(transport.written, ["ping"]);
-    assert.deepEqual(await read, { done: true, value: undefined });
+    assert.equal(transport.shutdowns, 0);
+    assert.equal(transport.closes, 1);
   });
+
+  test("a writable another pipe holds takes the standard pipeTo, which refuses it", async () => {
+    const from = fake();
+    const to = fake();
+    const stop = new AbortController();
+    const other = new ReadableStream<Uint8Array>().pipeTo(to.conn.writable, {
+      signal: stop.signal,
+    });
+    from.transport.push(bytes("injected"));
+    from.transport.push(null);
+    await assert.rejects(
+      from.conn.readable.pipeTo(to.conn.writable),
+      TypeError,
+    );
+    assert.deepEqual(to.transport.written, []);
+    assert.equal(from.transport.reads, 0);
+    stop.abort();
+    await assert.rejects(other, { name: "AbortError" });
+  });
+
+  test("keeps both streams locked until the writable's shutdown is done", async () => {
+    const from = fake();
+    const to = fake();
+    to.transport.shutdownHeld = Promise.withResolvers();
+    from.transport.push(bytes("a"));
+    from.transport.push(null);
+    let settled = false;
+    const piped = from.conn.readable.pipeTo(to.conn.writable).then(() => {
+      settled = true;
+    });
+    while (to.transport.shutdowns === 0) await timerTurn();
+    assert.equal(settled, false);
+    assert.equal(from.conn.readable.locked, true);
+    assert.equal(to.conn.writable.locked, true);
+    assert.throws(() => to.conn.writable.getWriter(), LOCKED);
+    to.transport.shutdownHeld.resolve();
+    await piped;
+    assert.equal(to.conn.writable.locked, false);
+    assert.deepEqual(to.transport.written, ["a"]);
+  });
+
+  for (const end of ["close", "abort"] as const) {
+    for (const buffered of [false, true]) {
+      test(
+        `a writable ${
+          end === "close" ? "closed" : "aborted"
+        } just before the pipe gets no bytes${
+          buffered ? " (a chunk read ahead)" : ""
+        }`,
+        async () => {
+          const from = fake();
+          const to = fake();
+          from.transport.push(bytes("late"));
+          if (buffered) {
+            const calls = recorder(() => false);
+            watch(from.conn, IN, calls.callback);
+            assert.equal(await calls.next(), IN);
+          }
+          const writable = to.conn.writable;
+          const reason = new Error("stop");
+          const ended = end === "close"
+            ? WritableStream.prototype.close.call(writable)
+            : WritableStream.prototype.abort.call(writable, reason);
+          await assert.rejects(
+            from.conn.readable.pipeTo(writable),
+            end === "close" ? TypeError : reason,
+          );
+          await ended;
+          assert.deepEqual(to.transport.written, []);
+          // As pipeTo does, the source was cancelled.
+          assert.deepEqual(await from.conn.readable.getReader().read(), {
+            done: true,
+            value: undefined,
+          });
+        },
+      );
+    }
+  }
 });
 
 describe("watch", () => {
