@@ -18,9 +18,9 @@
  *   `writable` shuts down the sending side (the peer reads the end of the
  *   stream) and leaves `readable` open.
  * - Once `readable` is done (end of stream, error or cancel) and `writable`
- *   is done (closed or aborted), the connection closes itself: an echo
- *   written as `conn.readable.pipeTo(conn.writable)` releases its socket
- *   when the peer hangs up.
+ *   is done (closed, aborted, or errored by a failed write), the connection
+ *   closes itself: an echo written as `conn.readable.pipeTo(conn.writable)`
+ *   releases its socket when the peer hangs up or goes away.
  * - `readable.pipeTo(writable)` between connections (one connection's own,
  *   as in an echo, or two, as in a proxy) without options moves the bytes
  *   from socket to socket without passing them through the streams, with
@@ -402,7 +402,6 @@ export class Connection implements AsyncDisposable {
   #readUse: Use = FRESH;
   #writeUse: Use = FRESH;
   #readController: ReadableStreamDefaultController<Uint8Array> | undefined;
-  #writeController: WritableStreamDefaultController | undefined;
   // A direct pipe's reader and writer, which hold the streams' real locks
   // while it runs and after it, until the stream is next used.
   #readLock: ReadableStreamDefaultReader<Uint8Array> | null = null;
@@ -447,9 +446,6 @@ export class Connection implements AsyncDisposable {
   /** The bytes to the peer; closing it shuts down the sending side. */
   get writable(): WritableStream<Uint8Array> {
     return this.#writable ??= new ConnectionWritable(this, {
-      start: (controller) => {
-        this.#writeController = controller;
-      },
       write: (chunk) => {
         this.#writeUse = USED;
         if (!(chunk instanceof Uint8Array)) {
@@ -537,9 +533,14 @@ export class Connection implements AsyncDisposable {
     }
   }
 
+  // A failed write errors the writable: its side is done.
   #write(chunk: Uint8Array): Promise<void> {
-    if (this.#closed) return Promise.reject(this.#closedError());
-    if (this.#failure) return Promise.reject(this.#failure.error);
+    if (this.#closed || this.#failure) {
+      this.#writeSideDone();
+      return Promise.reject(
+        this.#closed ? this.#closedError() : this.#failure!.error,
+      );
+    }
     this.#writing = true;
     this.#notify();
     return this.#transport.write(chunk).then(() => {
@@ -548,6 +549,7 @@ export class Connection implements AsyncDisposable {
     }, (error) => {
       this.#writing = false;
       this.#fail(error);
+      this.#writeSideDone();
       throw error;
     });
   }
@@ -608,7 +610,8 @@ export class Connection implements AsyncDisposable {
         this.#readSideDone();
         await writer.abort(failure.error);
       } else {
-        if (failure.side === WRITE) to.#writeController?.error(failure.error);
+        // A failed write errors the writable, as the sink's failure would.
+        if (failure.side === WRITE) await writer.abort(failure.error);
         await reader.cancel(failure.error);
       }
     } finally {

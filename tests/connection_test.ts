@@ -265,6 +265,25 @@ describe("pipeTo between connections", () => {
     });
   });
 
+  for (const options of [undefined, {}]) {
+    test(
+      `an echo whose write fails releases its socket (${
+        options ? "standard" : "direct"
+      } pipe)`,
+      async () => {
+        const { transport, conn } = fake();
+        const broken = new Error("broken pipe");
+        transport.failWrites = broken;
+        transport.push(bytes("a"));
+        await assert.rejects(
+          conn.readable.pipeTo(conn.writable, options),
+          broken,
+        );
+        assert.equal(transport.closes, 1);
+      },
+    );
+  }
+
   test("a used stream, or options, take the standard pipeTo", async () => {
     const { transport, conn } = fake();
     transport.push(bytes("a"));
