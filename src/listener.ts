@@ -21,11 +21,15 @@
  *   neither, the listener stops accepting: under Deno new connections wait
  *   in the kernel's backlog; under Bun, which accepts by itself, they wait
  *   (paused past 64 KiB of input) in the listener. Either way they go to the
- *   next handler, `waitClient()` or iteration, in arrival order.
+ *   next handler, `waitClient()` or iteration, in arrival order, unless
+ *   `disconnect()` comes first: it closes them, as closing a listening
+ *   socket resets the connections in its backlog.
  * - The handler is called once per connection, synchronously on accept or,
  *   with an `executor`, posted to it. A handler that throws or rejects
  *   never stops the listener: the connection it was given is closed, the
- *   error goes to `onError` and is counted in `stats.errors`.
+ *   error goes to `onError` and is counted in `stats.errors`. So does an
+ *   executor whose `post()` throws (a full or closed queue) for that
+ *   connection; an `onDispose` it cannot take is called at once.
  * - Replacing or clearing the handler calls the old `onDispose` exactly
  *   once, after the old handler can no longer be called: at once, or (with
  *   an `executor`) posted to that executor once every call already posted
@@ -200,7 +204,10 @@ export interface NetListenerStats {
   rejected: number;
   /** Accepted connections not yet closed. */
   active: number;
-  /** Client handlers that threw or rejected. */
+  /**
+   * Client handlers that threw or rejected, or could not be posted to their
+   * executor.
+   */
   errors: number;
 }
 
@@ -244,6 +251,33 @@ function checkPort(port: unknown, where: string): number {
   return port;
 }
 
+// A host name of letters, digits, '-' and '_' in dot-separated labels, or
+// an IPv6 literal (hex digits and colons, an embedded IPv4 part, a zone).
+const HOST_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/;
+const IPV6 = /^[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*(%[A-Za-z0-9_.-]+)?$/;
+
+function checkHostname(hostname: string, where: string): string {
+  if (!HOST_NAME.test(hostname) && !IPV6.test(hostname)) {
+    throw new TypeError(
+      `Cannot open listener${where} as 'hostname' must be a host name or an IP address: current value is ${
+        formatValue(hostname)
+      }`,
+    );
+  }
+  return hostname;
+}
+
+function checkPath(path: string): string {
+  if (path.includes("\0")) {
+    throw new TypeError(
+      `Cannot open listener as 'path' must not contain a NUL character: current value is ${
+        formatValue(path)
+      }`,
+    );
+  }
+  return path;
+}
+
 function tcpLabel(hostname: string, port: number): string {
   return hostname.includes(":")
     ? `[${hostname}]:${port}`
@@ -258,7 +292,10 @@ function parseString(address: string): Spec {
         `Cannot open listener as address 'unix:' must name a socket path`,
       );
     }
-    return { label: address, bind: { transport: "unix", path } };
+    return {
+      label: address,
+      bind: { transport: "unix", path: checkPath(path) },
+    };
   }
   const bracketed = /^\[([^\]]+)\]:([^:]*)$/.exec(address);
   const colon = address.lastIndexOf(":");
@@ -277,7 +314,7 @@ function parseString(address: string): Spec {
     label: address,
     bind: {
       transport: "tcp",
-      hostname,
+      hostname: checkHostname(hostname, where),
       port: checkPort(/^[-+]?\d+$/.test(port) ? Number(port) : port, where),
     },
   };
@@ -294,7 +331,10 @@ function parseObject(address: Record<string, unknown>): Spec {
         }`,
       );
     }
-    return { label: `unix:${path}`, bind: { transport: "unix", path } };
+    return {
+      label: `unix:${path}`,
+      bind: { transport: "unix", path: checkPath(path) },
+    };
   }
   if (transport !== undefined && transport !== "tcp") {
     throw new TypeError(
@@ -312,9 +352,8 @@ function parseObject(address: Record<string, unknown>): Spec {
       }`,
     );
   }
-  const hostname = given.startsWith("[") && given.endsWith("]")
-    ? given.slice(1, -1)
-    : given;
+  const bracketed = /^\[(.*:.*)\]$/.exec(given);
+  const hostname = checkHostname(bracketed ? bracketed[1]! : given, "");
   return {
     label: tcpLabel(hostname, port),
     bind: { transport: "tcp", hostname, port },
@@ -722,14 +761,36 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
    * }
    * ```
    *
-   * @returns An async iterator of connections.
+   * @returns An async iterator of connections. Its `return()` (a `break`
+   * out of `for await`) ends it at once, also while a `next()` waits: that
+   * `next()` then reports the end and takes no connection.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Connection, void, undefined> {
-    for (;;) {
-      const conn = await this.#take(undefined);
-      if (conn === null) return;
-      yield conn;
-    }
+  [Symbol.asyncIterator](): AsyncIterableIterator<Connection> {
+    const stop = new AbortController();
+    const end: IteratorReturnResult<undefined> = {
+      done: true,
+      value: undefined,
+    };
+    const take = (signal: AbortSignal) => this.#take(signal);
+    return {
+      async next(): Promise<IteratorResult<Connection, undefined>> {
+        if (stop.signal.aborted) return end;
+        try {
+          const conn = await take(stop.signal);
+          return conn === null ? end : { done: false, value: conn };
+        } catch (error) {
+          if (stop.signal.aborted) return end;
+          throw error;
+        }
+      },
+      return(): Promise<IteratorReturnResult<undefined>> {
+        stop.abort();
+        return Promise.resolve(end);
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
   }
 
   /**
@@ -915,15 +976,24 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       return;
     }
     registration.pending++;
-    executor.post(() => {
-      try {
-        this.#call(registration, conn);
-      } finally {
-        if (--registration.pending === 0 && registration.disposed) {
-          this.#dispose(registration, false);
-        }
+    const done = () => {
+      if (--registration.pending === 0 && registration.disposed) {
+        this.#dispose(registration, false);
       }
-    });
+    };
+    try {
+      executor.post(() => {
+        try {
+          this.#call(registration, conn);
+        } finally {
+          done();
+        }
+      });
+    } catch (error) {
+      // A full or closed queue: this connection cannot be handled.
+      this.#handlerFailed(error, conn);
+      done();
+    }
   }
 
   #call(registration: Registration, conn: Connection): void {
@@ -959,8 +1029,16 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
         this.#report(error);
       }
     };
-    if (post && executor !== undefined) executor.post(call);
-    else call();
+    if (post && executor !== undefined) {
+      try {
+        executor.post(call);
+        return;
+      } catch (error) {
+        // onDispose runs exactly once: here, if it cannot run there.
+        this.#report(error);
+      }
+    }
+    call();
   }
 
   #report(error: unknown): void {

@@ -411,6 +411,32 @@ describe("NetListener.open", () => {
       [{ transport: "udp", port: 1 }, TypeError, /current value is "udp"$/],
       [{ hostname: "", port: 0 }, TypeError, /'hostname' must be a non-empty/],
       [{ hostname: 5, port: 0 }, TypeError, /current value is 5$/],
+      [
+        { hostname: "[::1", port: 0 },
+        TypeError,
+        /'hostname' must be a host name or an IP address: current value is "\[::1"$/,
+      ],
+      [
+        { hostname: "127.0.0.1:80", port: 0 },
+        TypeError,
+        /current value is "127\.0\.0\.1:80"$/,
+      ],
+      [{ hostname: "[::1]:0", port: 0 }, TypeError, /"\[::1\]:0"$/],
+      [
+        "bad host:80",
+        TypeError,
+        /^Cannot open listener on 'bad host:80' as 'hostname' must be a host name or an IP address: current value is "bad host"$/,
+      ],
+      [
+        "unix:/tmp/a\0b.sock",
+        TypeError,
+        /'path' must not contain a NUL character: current value is "\/tmp\/a\\u0000b\.sock"$/,
+      ],
+      [
+        { transport: "unix", path: "a\0" },
+        TypeError,
+        /must not contain a NUL character/,
+      ],
       [42, TypeError, /a string or an object: current value is 42$/],
       [null, TypeError, /current value is null$/],
       [[], TypeError, /^Cannot open listener as the address list is empty$/],
@@ -627,6 +653,40 @@ describe("NetListener.setClientHandler", () => {
     assert.equal(listener.stats.errors, 2);
   });
 
+  test("an executor whose post() throws loses that connection only", async () => {
+    const errors: unknown[] = [];
+    await using listener = new NetListener({
+      onError: (error) => errors.push(error),
+    });
+    const [addr] = await listener.open("127.0.0.1:0");
+    const full = new Error("queue full");
+    let posts = 0;
+    let disposed = 0;
+    const executor = {
+      post(handler: () => unknown) {
+        if (++posts === 1) throw full;
+        queueMicrotask(handler);
+      },
+    };
+    listener.setClientHandler(echoHandler, {
+      executor,
+      onDispose: () => disposed++,
+    });
+    // The first connection is closed at once; the listener goes on.
+    assert.equal((await exchange(addr)).data.length, 0);
+    assert.equal((await echo(addr, "next")).toString(), "next");
+    assert.deepEqual(errors, [full]);
+    assert.equal(listener.stats.errors, 1);
+    assert.equal(listener.stats.active, 0);
+    // An onDispose the executor cannot take runs at once.
+    executor.post = () => {
+      throw full;
+    };
+    listener.setClientHandler(null);
+    assert.equal(disposed, 1);
+    assert.deepEqual(errors, [full, full]);
+  });
+
   test("reports handler errors with console.error by default", async () => {
     const original = console.error;
     const { promise, resolve } = Promise.withResolvers<unknown[]>();
@@ -717,6 +777,22 @@ describe("NetListener.waitClient and iteration", () => {
     })();
     await listener.disconnect();
     assert.equal(await ended, "ended");
+  });
+
+  test("an iteration's return() ends a waiting next() without taking a client", async () => {
+    await using listener = new NetListener();
+    const [addr] = await listener.open("127.0.0.1:0");
+    const iterator = listener[Symbol.asyncIterator]();
+    const waiting = iterator.next();
+    assert.deepEqual(await iterator.return!(), {
+      done: true,
+      value: undefined,
+    });
+    assert.deepEqual(await waiting, { done: true, value: undefined });
+    assert.deepEqual(await iterator.next(), { done: true, value: undefined });
+    // The next client goes to the handler, not to the ended iteration.
+    listener.setClientHandler(echoHandler);
+    assert.equal((await echo(addr, "handled")).toString(), "handled");
   });
 });
 
