@@ -19,8 +19,7 @@ export interface ExecutorInternals {
   /**
    * How many handlers the running handler may run as a batch, itself
    * included (at least 1): what is left of the active run's count (1 for
-   * runOne) and of the handlers it runs before reading the clock again, so
-   * that a batch keeps to the run's limits and time slices.
+   * runOne). The run reads the clock after the batch.
    */
   batchSize(executor: Executor): number;
   /**

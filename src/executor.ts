@@ -13,8 +13,14 @@
  *   from inside a handler appends after that handler returns.
  * - **What runs where**: handlers run only inside `run`, `runOne`, `runFor`,
  *   `runUntil`, `poll` and `pollOne`, never inside `post`. `run` gives the
- *   event loop a turn (timers, I/O) at least every millisecond of handler
- *   time, so a handler that re-posts itself forever starves nobody; when the
+ *   event loop a turn (timers, I/O) after every millisecond of handler time:
+ *   the clock is read after the first handler of each slice, then after 2,
+ *   4, ... up to 4096 handlers while they stay fast, so a slice ends after
+ *   the slow handler that used it up, or (when slow handlers follow
+ *   thousands of fast ones) after at most as many slow handlers as fast ones
+ *   ran before them. A handler that re-posts itself forever starves nobody;
+ *   under Deno, whose scheduler polls sockets only between idle turns, every
+ *   16th turn waits for a timer (~2 ms) so that socket I/O flows too. When the
  *   queue is empty but work is outstanding it waits on a promise, without
  *   spinning, and wakes as soon as a handler is posted.
  * - **Outstanding work**: queued handlers, handlers' returned promises that
@@ -71,12 +77,14 @@ export * from "./timer.ts";
 // throughput and bound the delay a busy queue adds to timers and I/O.
 const SLICE_MS = 1;
 // Reading the clock costs ~90 ns on Deno (~40 ns on Bun), more than a small
-// handler, so it is read once every `interval` handlers, an interval that
-// adapts: it doubles (up to MAX_CLOCK_INTERVAL) while the handlers between
-// two readings took under a 16th of a slice, and halves (down to 1) when they
-// took over a quarter. Fast handlers thus pay for a reading every 4096, and
-// slow ones still get a reading per handler, so slices (and runFor/runUntil
-// deadlines) overshoot by at most about a quarter slice plus one handler.
+// handler, so it is read after 1, 2, 4, ... handlers: every slice starts
+// with a reading after its first handler, and the interval doubles (up to
+// MAX_CLOCK_INTERVAL) while the handlers between two readings took under a
+// 16th of a slice, and halves when they took over a quarter. Fast handlers
+// thus pay for 13 readings a slice and then one every 4096, and slow ones get
+// a reading per handler: a slice overshoots by one handler, or, when slow
+// handlers follow thousands of fast ones in one slice, by the slow ones
+// before the next reading (fewer than the fast ones that came before).
 const MAX_CLOCK_INTERVAL = 4096;
 // Bits of Executor.#flags. The drain loop tests the whole word once per
 // handler, so that stop, defer and a nested drain cost it one check.
@@ -145,10 +153,11 @@ export class Executor {
   #end = 0;
   #back: ((() => unknown) | undefined)[] = [];
   #backLength = 0;
-  #clockInterval = 16;
   #flags = 0;
-  // The queue index at which the running chunk of #drain must stop for its
-  // count or its next clock reading: what bounds a batch (batchSize).
+  // The queue index at which the running #drain must stop for its count:
+  // what bounds a batch (batchSize). A batch is not cut short for the next
+  // clock reading (a strand runs the handlers ready at its turn, up to 256,
+  // as asio's does): the clock is read after it.
   #batchEnd = 0;
   // Handlers that batches ran beyond the one handler each was queued as.
   #batched = 0;
@@ -653,7 +662,9 @@ export class Executor {
   #drain(max: number, until: number): number {
     const depth = this.#depth;
     let count = 0;
-    let interval = this.#clockInterval;
+    // Without a deadline (poll) the clock is never read: chunks are as long
+    // as they may be.
+    let interval = until === Infinity ? MAX_CLOCK_INTERVAL : 1;
     let left = interval; // handlers until the next clock reading
     let last = until === Infinity ? 0 : performance.now();
     // A nested drain (a handler polling its own executor) keeps its own
@@ -687,9 +698,9 @@ export class Executor {
           index = 0;
         }
         const start = index;
-        const batchEnd = Math.min(index + left, index + max - count);
-        const limit = Math.min(this.#end, batchEnd);
-        this.#batchEnd = batchEnd;
+        const countEnd = index + max - count;
+        const limit = Math.min(this.#end, index + left, countEnd);
+        this.#batchEnd = countEnd;
         this.#flags &= ~REENTERED;
         while (index < limit) {
           const handler = front[index]!;
@@ -731,7 +742,6 @@ export class Executor {
         }
       }
     } finally {
-      this.#clockInterval = interval;
       this.#depth = depth;
       if (this.#deferred.length !== 0) this.#flushDeferred();
       this.#flags &= ~DEFERRED;

@@ -10,10 +10,10 @@
  * - **Ordering**: FIFO among handlers given to the same strand. The strand
  *   takes turns on the executor, as asio's strand does: a turn is one handler
  *   of the executor that runs, in one go, the strand's handlers that were
- *   ready when it began (up to a bounded batch, within the active run's
- *   count and time slice). Handlers given to the strand meanwhile wait for
- *   its next turn, queued at the executor's back, so other work on the
- *   executor interleaves fairly even with a long backlog. `run()` still
+ *   ready when it began (up to 256, within the active run's count; the run
+ *   reads the clock after the turn). Handlers given to the strand meanwhile
+ *   wait for its next turn, queued at the executor's back, so other work on
+ *   the executor interleaves fairly even with a long backlog. `run()` still
  *   counts each strand handler as one handler.
  * - **What runs where**: on the executor, inside its runs. `dispatch` runs
  *   inline when called from this strand's handler, or when the strand is

@@ -1,6 +1,7 @@
 // Copyright 2026 the iox authors. MIT license.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { connect, createServer } from "node:net";
 import process from "node:process";
 import { Executor } from "../src/executor.ts";
 
@@ -399,6 +400,77 @@ describe("Executor.run", () => {
     assert.equal(timerFired, true);
     assert.equal(count, spins);
     assert.ok(spins > 1);
+  });
+
+  test("slow handlers get the clock read after each, even after a burst of fast ones", async () => {
+    const busy = (ms: number) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end);
+    };
+    const io = new Executor();
+    // Thousands of fast handlers let the clock be read rarely...
+    for (let i = 0; i < 100_000; i++) io.post(() => {});
+    await io.run();
+    io.restart();
+    // ...which must not carry over to the next run's slow handlers.
+    for (let i = 0; i < 50; i++) io.post(() => busy(2));
+    const ran = await io.runFor(10);
+    assert.ok(ran >= 1 && ran <= 8, `ran ${ran} of 50 handlers in 10 ms`);
+  });
+
+  test("a fresh executor's first slow handler ends the slice", async () => {
+    const io = new Executor();
+    let ran = 0;
+    for (let i = 0; i < 20; i++) {
+      io.post(() => {
+        ran++;
+        const end = performance.now() + 3;
+        while (performance.now() < end);
+      });
+    }
+    let ranBeforeTimer = -1;
+    later(() => {
+      ranBeforeTimer = ran;
+    }, 0);
+    assert.equal(await io.run(), 20);
+    assert.ok(
+      ranBeforeTimer >= 1 && ranBeforeTimer <= 3,
+      `${ranBeforeTimer} handlers ran before a due timer`,
+    );
+  });
+
+  test("socket I/O keeps flowing while a run stays busy", async () => {
+    const server = createServer((socket) => socket.pipe(socket));
+    await new Promise<void>((resolve) =>
+      server.listen(0, "127.0.0.1", resolve)
+    );
+    const { port } = server.address() as { port: number };
+    const client = connect(port, "127.0.0.1");
+    await new Promise((resolve) => client.once("connect", resolve));
+    const io = new Executor();
+    let handlers = 0;
+    const spin = (): void => {
+      handlers++;
+      const end = performance.now() + 0.02;
+      while (performance.now() < end);
+      io.post(spin);
+    };
+    io.post(spin);
+    const running = io.run();
+    const start = handlers;
+    for (let i = 0; i < 3; i++) {
+      const echoed = new Promise((resolve) => client.once("data", resolve));
+      client.write("x");
+      await echoed;
+    }
+    const during = handlers - start;
+    io.stop();
+    await running;
+    client.destroy();
+    server.close();
+    // About 50 handlers fit in a 1 ms slice. Under Deno a busy run used to
+    // let sockets through once every ~60 slices (3000 handlers per event).
+    assert.ok(during < 6000, `${during} handlers ran during 3 round trips`);
   });
 
   test("waits for work without spinning: the CPU stays idle", async () => {
