@@ -38,13 +38,17 @@ const queues = new WeakMap<Executor, TimerQueue>();
 // oldest, then the others in a Set (which keeps their order and removes an
 // aborted wait in O(1)), made only for a second wait since most timers have
 // one at a time. While a wait is pending, and only then, `first` is set and
-// the timer is in the executor's timer queue.
+// the timer is in the executor's timer queue. `due` holds the asyncWaits
+// made on the expired timer: their handlers are already posted, and, as in
+// asio, they stay pending (a cancel aborts them) until the executor runs
+// them. Only one of the two kinds is ever pending at a time.
 class TimerState implements TimerEntry {
   expiry: number;
   index = -1;
   order = 0;
   first: Waiter | undefined = undefined;
   rest: Set<Waiter> | undefined = undefined;
+  due: Set<Waiter> | undefined = undefined;
 
   constructor(expiry: number) {
     this.expiry = expiry;
@@ -194,7 +198,8 @@ export class SteadyTimer {
    * the timer expires (no argument) or when the wait is cancelled (a
    * `DOMException` named "AbortError"). Until then the wait counts as
    * outstanding work of the executor. On an expired timer the handler is
-   * posted at once.
+   * posted at once, and, as in asio, the wait stays pending (a cancel gives
+   * it the "AbortError") until the executor runs the handler.
    *
    * @example Usage
    * ```ts
@@ -219,9 +224,17 @@ export class SteadyTimer {
       throw notAFunction("Cannot wait on timer as 'handler'", handler);
     }
     const executor = this.#executor;
-    // The executor calls a handler without arguments: post it as it is.
-    if (performance.now() >= this.#state.expiry) {
-      executor.post(handler);
+    const state = this.#state;
+    if (state.first === undefined && performance.now() >= state.expiry) {
+      let error: DOMException | undefined;
+      const waiter: Waiter = (cancelled) => {
+        error = cancelled;
+      };
+      (state.due ??= new Set()).add(waiter);
+      executor.post(() => {
+        state.due!.delete(waiter);
+        return error ? handler(error) : handler();
+      });
       return;
     }
     internals.workStarted(executor);
@@ -306,7 +319,13 @@ export class SteadyTimer {
    */
   cancel(): number {
     const state = this.#state;
-    const { first, rest } = state;
+    const { first, rest, due } = state;
+    if (due !== undefined && due.size !== 0) {
+      for (const waiter of due) waiter(cancelledError());
+      const cancelled = due.size;
+      due.clear();
+      return cancelled;
+    }
     if (first === undefined) return 0;
     state.first = state.rest = undefined;
     this.#queue.remove(state);
@@ -337,7 +356,13 @@ export class SteadyTimer {
    * @returns 1 if a wait was cancelled, 0 if none was pending.
    */
   cancelOne(): number {
-    const first = this.#state.first;
+    const { first, due } = this.#state;
+    if (due !== undefined && due.size !== 0) {
+      const oldest = due.values().next().value!;
+      due.delete(oldest);
+      oldest(cancelledError());
+      return 1;
+    }
     if (first === undefined) return 0;
     this.#removeFirst();
     first(cancelledError());

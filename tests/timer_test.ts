@@ -135,9 +135,35 @@ describe("SteadyTimer.asyncWait", () => {
     timer.asyncWait((e) => {
       error = e;
     });
-    assert.equal(timer.cancel(), 0); // no longer cancellable
     assert.equal(io.poll(), 1);
     assert.equal(error, undefined);
+    assert.equal(timer.cancel(), 0);
+  });
+
+  test("a wait on an expired timer stays pending until its handler runs, as in asio", () => {
+    const io = new Executor();
+    const timer = new SteadyTimer(io);
+    const seen: string[] = [];
+    const record = (tag: string) => (error?: Error) => {
+      seen.push(`${tag}:${error?.name ?? "expired"}`);
+    };
+    timer.asyncWait(record("a"));
+    timer.asyncWait(record("b"));
+    assert.equal(timer.cancelOne(), 1); // the oldest: a
+    assert.equal(io.poll(), 2);
+    timer.asyncWait(record("c"));
+    assert.equal(timer.expiresAt(0), 1);
+    timer.asyncWait(record("d"));
+    io.restart(); // the first poll ran out of work
+    assert.equal(io.poll(), 2);
+    assert.deepEqual(seen, [
+      "a:AbortError",
+      "b:expired",
+      "c:AbortError",
+      "d:expired",
+    ]);
+    // After its handler ran, a wait is over: nothing left to cancel.
+    assert.equal(timer.cancel(), 0);
   });
 
   test("an async handler counts as work until it settles", async () => {
