@@ -86,8 +86,10 @@ export class ClaimCells {
   }
 }
 
-// Messages are arrays whose first element is one of these tags.
-/** Pool to worker: `[INIT, moduleHref, claimBuffer]`. */
+// Messages are arrays whose first element is one of these kinds. A worker's
+// messages carry `tag + kind` instead, with the random multiple of 8 that
+// INIT gave it: a task's own `postMessage` cannot pass for one of them.
+/** Pool to worker: `[INIT, moduleHref, claimBuffer, tag]`. */
 export const INIT = 0;
 /** Pool to worker: `[BATCH, seq, name, args, seq, name, args, ...]`. */
 export const BATCH = 1;
@@ -99,3 +101,8 @@ export const LOAD_FAILED = 3;
 export const CRASHED = 4;
 /** Worker to pool: `[EXITING, how]`: the worker is ending itself. */
 export const EXITING = 5;
+
+/** A tag for a new worker's messages: a random multiple of 8 above 0. */
+export function messageTag(): number {
+  return (crypto.getRandomValues(new Uint32Array(1))[0]! + 1) * 8;
+}

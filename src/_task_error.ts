@@ -38,34 +38,75 @@ function cloneable(value: unknown): boolean {
   }
 }
 
-/** Turns a thrown value into something structured clone carries intact. */
+// How deep causes (and an AggregateError's errors) are followed: a longer
+// chain, or a cycle, is cut there.
+const MAX_DEPTH = 32;
+const CUT = Symbol("cut");
+
+// Reads a property for the message, which may be a throwing getter.
+function read(get: () => unknown, fallback: string): string {
+  try {
+    return String(get());
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * Turns a thrown value into something structured clone carries intact.
+ * Never throws: what cannot be read or cloned is left out.
+ */
 export function sendError(error: unknown): unknown {
+  return encode(error, []);
+}
+
+// `path`: the errors being encoded, outermost first, to see cycles.
+function encode(error: unknown, path: unknown[]): unknown {
   if (!(error instanceof Error)) return error;
   const sent: SentError = {
     iox: "error",
-    name: String(error.name),
-    message: String(error.message),
+    name: read(() => error.name, "Error"),
+    message: read(() => error.message, ""),
   };
-  if (typeof error.stack === "string") sent.stack = error.stack;
+  try {
+    if (typeof error.stack === "string") sent.stack = error.stack;
+  } catch {
+    // No stack, then.
+  }
   if (error instanceof DOMException) sent.dom = true;
-  if ("cause" in error) {
-    const cause = sendError(error.cause);
-    if (cloneable(cause)) sent.cause = cause;
+  const deeper = path.length < MAX_DEPTH ? [...path, error] : undefined;
+  const inner = (value: unknown): unknown =>
+    deeper === undefined || deeper.includes(value)
+      ? CUT
+      : encode(value, deeper);
+  try {
+    if ("cause" in error) {
+      const cause = inner(error.cause);
+      if (cause !== CUT && cloneable(cause)) sent.cause = cause;
+    }
+    if (error instanceof AggregateError && Array.isArray(error.errors)) {
+      sent.errors = error.errors.map(inner).filter((sub) =>
+        sub !== CUT && cloneable(sub)
+      );
+    }
+    const props: Record<string, unknown> = {};
+    let any = false;
+    for (const key of Object.keys(error)) {
+      if (key === "name" || key === "message" || key === "stack") continue;
+      if (key === "cause" || key === "errors") continue;
+      try {
+        const value = (error as unknown as Record<string, unknown>)[key];
+        if (!cloneable(value)) continue;
+        props[key] = value;
+        any = true;
+      } catch {
+        // A throwing getter: left out.
+      }
+    }
+    if (any) sent.props = props;
+  } catch {
+    // A throwing `cause`, `errors` or key list: the rest is left out.
   }
-  if (error instanceof AggregateError && Array.isArray(error.errors)) {
-    sent.errors = error.errors.map(sendError).filter(cloneable);
-  }
-  const props: Record<string, unknown> = {};
-  let any = false;
-  for (const key of Object.keys(error)) {
-    if (key === "name" || key === "message" || key === "stack") continue;
-    if (key === "cause" || key === "errors") continue;
-    const value = (error as unknown as Record<string, unknown>)[key];
-    if (!cloneable(value)) continue;
-    props[key] = value;
-    any = true;
-  }
-  if (any) sent.props = props;
   return sent;
 }
 

@@ -6,9 +6,8 @@
 // each one that fires wakes a waiting run on its own), so many timers share
 // one, and all the waits that expire together complete in one go.
 
-// setTimeout's largest delay; longer ones fire at once. Longer expiries are
-// reached in several steps.
-const MAX_TIMEOUT_MS = 0x7fffffff;
+// Longer expiries than setTimeout's range are reached in several steps.
+import { MAX_TIMEOUT_MS } from "./_long_timeout.ts";
 
 /** A timer's place in a TimerQueue. */
 export interface TimerEntry {

@@ -5,6 +5,29 @@
 const MAX_SHOWN = 60;
 
 /**
+ * The options argument of a call: `{}` when it was not given; anything other
+ * than an object is a TypeError naming it.
+ *
+ * @param options The argument.
+ * @param action What the call does, for the message ("create executor").
+ * @returns The options object.
+ */
+export function optionsObject<T extends object>(
+  options: T | undefined,
+  action: string,
+): T {
+  if (options === undefined) return {} as T;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot ${action} as 'options' must be an object: current value is ${
+        formatValue(options)
+      }`,
+    );
+  }
+  return options;
+}
+
+/**
  * Renders a value for an error message: strings quoted, objects as JSON,
  * anything long cut short so a message stays one readable line.
  */

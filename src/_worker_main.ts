@@ -35,6 +35,8 @@ const COMPACT_AFTER = 3 * 1024;
 
 let tasks: Record<string, unknown> | undefined;
 let claims: ClaimCells | undefined;
+// Added to the kind of every message to the pool (see _shared_queue.ts).
+let tag = 0;
 let pending: unknown[] = [];
 let next = 0;
 // Set while a task's promise is pending: new tasks wait for it.
@@ -49,6 +51,7 @@ function flush(): void {
   if (results.length === 1) return;
   const message = results;
   results = [RESULTS];
+  message[0] = tag + RESULTS;
   try {
     post(message);
   } catch {
@@ -132,30 +135,30 @@ async function load(href: string): Promise<void> {
   try {
     tasks = await import(href);
   } catch (error) {
-    post([LOAD_FAILED, sendError(error)]);
+    post([tag + LOAD_FAILED, sendError(error)]);
     return;
   }
   if (!awaiting) drain();
 }
 
-function end(message: unknown[]): void {
+function end(kind: number, detail: unknown): void {
   if (ending) return;
   ending = true;
   flush();
-  post(message);
+  post([tag + kind, detail]);
 }
 
-interceptExits((how) => end([EXITING, how]));
+interceptExits((how) => end(EXITING, how));
 
 // An uncaught error or unhandled rejection outside a task ends this worker:
 // the pool hears it from here with the real error, then terminates us.
 scope.addEventListener("error", (event) => {
   event.preventDefault();
-  end([CRASHED, sendError(event.error)]);
+  end(CRASHED, sendError(event.error));
 });
 scope.addEventListener("unhandledrejection", (event) => {
   event.preventDefault();
-  end([CRASHED, sendError(event.reason)]);
+  end(CRASHED, sendError(event.reason));
 });
 
 scope.addEventListener("message", (event) => {
@@ -170,6 +173,7 @@ scope.addEventListener("message", (event) => {
     if (tasks !== undefined && !awaiting) drain();
   } else if (message[0] === INIT) {
     claims = new ClaimCells(message[2] as SharedArrayBuffer);
+    tag = message[3] as number;
     void load(message[1] as string);
   }
 });

@@ -64,8 +64,10 @@ import {
   formatValue,
   isThenable,
   notAFunction,
+  optionsObject,
 } from "./_validate.ts";
 import { yieldToEventLoop } from "./_runtime/mod.ts";
+import { MAX_TIMEOUT_MS } from "./_long_timeout.ts";
 import { WorkGuard } from "./work_guard.ts";
 
 export * from "./work_guard.ts";
@@ -92,8 +94,6 @@ const STOPPED = 1; // stop() was called, or a run ran out of work
 const DEFERRED = 2; // the running handler deferred handlers
 const REENTERED = 4; // a handler ran a nested poll or run of this executor
 const BATCHED = 8; // the running handler ran a batch of handlers (a strand)
-// setTimeout's largest delay; longer ones fire at once.
-const MAX_TIMEOUT_MS = 0x7fffffff;
 
 /** Options for {@linkcode Executor}. */
 export interface ExecutorOptions {
@@ -179,8 +179,8 @@ export class Executor {
    * @param options The executor's `name`.
    * @throws {TypeError} If `options.name` is given and is not a string.
    */
-  constructor(options: ExecutorOptions = {}) {
-    const { name = "executor" } = options;
+  constructor(options?: ExecutorOptions) {
+    const { name = "executor" } = optionsObject(options, "create executor");
     if (typeof name !== "string") {
       throw new TypeError(
         `Cannot create executor as 'name' must be a string: current value is ${

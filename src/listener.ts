@@ -67,7 +67,7 @@
 import { Connection } from "./connection.ts";
 import type { Addr, ConnectionTransport } from "./connection.ts";
 import { net, type RawListener, resolver } from "./_runtime/mod.ts";
-import { formatValue } from "./_validate.ts";
+import { formatValue, optionsObject } from "./_validate.ts";
 import { isIpLiteral } from "./_ip.ts";
 
 export {
@@ -480,7 +480,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
    */
   constructor(options?: NetListenerOptions) {
     const { name = "net-listener", maxConnections = Infinity, onError } =
-      options ?? {};
+      optionsObject(options, "create listener");
     if (typeof name !== "string") {
       throw new TypeError(
         `Cannot create listener as 'name' must be a string: current value is ${
@@ -660,7 +660,10 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
         }`,
       );
     }
-    const { executor, onDispose } = options ?? {};
+    const { executor, onDispose } = optionsObject(
+      options,
+      "set client handler",
+    );
     if (executor !== undefined && typeof executor?.post !== "function") {
       throw new TypeError(
         `Cannot set client handler as 'executor' must have a post() method: current value is ${
@@ -723,7 +726,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
    * disconnected while waiting) and no accepted connection is waiting.
    */
   async waitClient(options?: WaitClientOptions): Promise<Connection> {
-    const signal = options?.signal;
+    const { signal } = optionsObject(options, "wait for a client");
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new TypeError(
         `Cannot wait for a client as 'signal' must be an AbortSignal: current value is ${

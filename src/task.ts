@@ -53,7 +53,7 @@
  * @module
  */
 import { internals } from "./_executor_internals.ts";
-import { formatValue } from "./_validate.ts";
+import { formatValue, optionsObject } from "./_validate.ts";
 import type { Executor } from "./executor.ts";
 import { ThreadPool } from "./thread_pool.ts";
 
@@ -145,7 +145,7 @@ export class Task<T = unknown> {
   constructor(
     source: unknown,
     callback: TaskCallback<T>,
-    options: TaskOptions = {},
+    options?: TaskOptions,
   ) {
     if (typeof callback !== "function") {
       throw new TypeError(
@@ -154,14 +154,7 @@ export class Task<T = unknown> {
         }`,
       );
     }
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(
-        `Cannot create task as 'options' must be an object: current value is ${
-          formatValue(options)
-        }`,
-      );
-    }
-    const { executor, signal } = options;
+    const { executor, signal } = optionsObject(options, "create task");
     if (executor !== undefined && !internals.isExecutor(executor)) {
       throw new TypeError(
         `Cannot create task as 'executor' must be an Executor: current value is ${

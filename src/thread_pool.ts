@@ -22,9 +22,12 @@
  * - Every promise returned by `run` settles exactly once, whatever happens
  *   to a worker.
  * - A task that throws rejects with its own error (name, message, stack,
- *   extra properties such as `code`; custom error names included), and its
- *   worker lives on. Arguments and results travel by structured clone;
- *   `transfer` moves buffers instead of copying them.
+ *   extra properties such as `code`; custom error names included; causes
+ *   followed 32 deep, a loop of causes cut where it closes; a property that
+ *   cannot be read or cloned left out), and its worker lives on. Arguments
+ *   and results travel by structured clone; `transfer` moves buffers instead
+ *   of copying them. A task's own `postMessage` calls reach nobody: the pool
+ *   ignores messages its workers' bootstrap did not send.
  * - A worker that dies (an uncaught error or unhandled rejection outside a
  *   task, `self.close()`, `Deno.exit()`, `process.exit()`) rejects the tasks
  *   it had started with {@linkcode WorkerCrashedError} (`cause` says why),
@@ -38,7 +41,12 @@
  * - `signal` and `timeoutMs`: a task not yet started is removed from the
  *   queue; a running one is rejected and its worker replaced. The rejection
  *   is the signal's reason (a `DOMException` named "AbortError" by default)
- *   or a `DOMException` named "TimeoutError".
+ *   or a `DOMException` named "TimeoutError". A timeout may be as long as
+ *   wanted (beyond `setTimeout`'s ~24.8 days too); `Infinity` means none.
+ *   Under Deno 2.9 a worker stuck in a synchronous loop survives its
+ *   termination (a Deno bug: `Worker.terminate()` does not stop it): its
+ *   task still rejects and a new worker takes over, but the old thread keeps
+ *   a core busy and the process alive. Bun stops it.
  * - Workers keep the process alive until the pool is closed: end it with
  *   `close()`, `terminate()` or `await using`.
  * - `close()` refuses new tasks, lets the queued and running ones finish,
@@ -46,7 +54,8 @@
  *   settles keeps it pending until its timeout (`taskTimeoutMs` bounds every
  *   task) or until `terminate()`, which ends the workers at once, rejects
  *   every unsettled task with {@linkcode PoolClosedError} and resolves a
- *   pending `close()`. Neither leaves a worker or timer behind.
+ *   pending `close()`. Neither leaves a worker or timer behind (under Deno,
+ *   but for a worker stuck in a synchronous loop, see above).
  *
  * @example Usage
  * ```ts
@@ -71,13 +80,15 @@ import {
   INIT,
   LOAD_FAILED,
   MAX_BATCH,
+  messageTag,
   RESULTS,
   RING_SIZE,
   slotOf,
 } from "./_shared_queue.ts";
 import { receiveError } from "./_task_error.ts";
 import { cwd } from "./_runtime/mod.ts";
-import { formatValue } from "./_validate.ts";
+import { formatValue, optionsObject } from "./_validate.ts";
+import { LongTimeout } from "./_long_timeout.ts";
 
 export { PoolClosedError, WorkerCrashedError } from "./errors.ts";
 
@@ -163,7 +174,11 @@ export interface ThreadPoolStats {
   running: number;
   /** Tasks that fulfilled. */
   completed: number;
-  /** Tasks that rejected, for any reason. */
+  /**
+   * Accepted tasks that rejected, for any reason. A call refused before its
+   * task was accepted (bad arguments, a closed pool, a full queue, an
+   * already aborted signal, a module that failed to load) is not counted.
+   */
   failed: number;
   /** Workers that died on their own (not the ones the pool replaced after an abort or timeout). */
   crashed: number;
@@ -176,7 +191,7 @@ const BARREN_DEATHS_LIMIT = 3;
 // wait in the queue) is one small object besides its promise.
 interface JobExtras {
   transfer: Transferable[] | undefined;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  timer: LongTimeout | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
 }
@@ -204,7 +219,8 @@ class Thread {
   settledStarted = 0;
   idle = false;
   retired = false;
-  idleTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  idleTimer: LongTimeout | undefined = undefined;
+  readonly tag = messageTag();
   constructor(readonly id: number, readonly worker: Worker) {}
   get running(): number {
     return this.claims.started - this.settledStarted;
@@ -341,7 +357,7 @@ export class ThreadPool implements AsyncDisposable {
    * not a non-negative integer (or `Infinity`), or a timeout not a positive
    * number.
    */
-  constructor(module: string | URL, options: ThreadPoolOptions = {}) {
+  constructor(module: string | URL, options?: ThreadPoolOptions) {
     const what = "create thread pool";
     this.#module = resolveModule(module);
     const {
@@ -350,9 +366,9 @@ export class ThreadPool implements AsyncDisposable {
       name = "ThreadPool",
       idleTimeoutMs = Infinity,
       taskTimeoutMs = Infinity,
-    } = options;
+    } = optionsObject(options, what);
     if (!Number.isInteger(threads) || threads < 1) {
-      throw new RangeError(
+      throw new (typeof threads === "number" ? RangeError : TypeError)(
         `Cannot ${what} as 'threads' must be a positive integer: current value is ${
           formatValue(threads)
         }`,
@@ -361,7 +377,7 @@ export class ThreadPool implements AsyncDisposable {
     if (
       maxQueue !== Infinity && (!Number.isInteger(maxQueue) || maxQueue < 0)
     ) {
-      throw new RangeError(
+      throw new (typeof maxQueue === "number" ? RangeError : TypeError)(
         `Cannot ${what} as 'maxQueue' must be a non-negative integer or Infinity: current value is ${
           formatValue(maxQueue)
         }`,
@@ -446,7 +462,7 @@ export class ThreadPool implements AsyncDisposable {
   run<R>(
     name: string,
     args: unknown[] = [],
-    options: ThreadPoolRunOptions = {},
+    options?: ThreadPoolRunOptions,
   ): Promise<R> {
     try {
       return this.#submit(name, args, options) as Promise<R>;
@@ -481,7 +497,7 @@ export class ThreadPool implements AsyncDisposable {
   map<R>(
     name: string,
     argsList: Iterable<unknown[]>,
-    options: ThreadPoolMapOptions = {},
+    options?: ThreadPoolMapOptions,
   ): Promise<R[]> {
     if (
       argsList === null || argsList === undefined ||
@@ -495,7 +511,13 @@ export class ThreadPool implements AsyncDisposable {
         ),
       );
     }
-    const { signal, timeoutMs } = options;
+    let given: ThreadPoolMapOptions;
+    try {
+      given = optionsObject(options, `map task '${name}'`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { signal, timeoutMs } = given;
     const runOptions: ThreadPoolRunOptions = {};
     if (signal !== undefined) runOptions.signal = signal;
     if (timeoutMs !== undefined) runOptions.timeoutMs = timeoutMs;
@@ -591,7 +613,11 @@ export class ThreadPool implements AsyncDisposable {
     return this.close();
   }
 
-  #submit(name: string, args: unknown[], options: ThreadPoolRunOptions) {
+  #submit(
+    name: string,
+    args: unknown[],
+    options: ThreadPoolRunOptions | undefined,
+  ) {
     if (typeof name !== "string") {
       throw new TypeError(
         `Cannot run task as 'name' must be a string: current value is ${
@@ -606,8 +632,10 @@ export class ThreadPool implements AsyncDisposable {
         }`,
       );
     }
-    const { transfer, signal, timeoutMs = this.#taskTimeoutMs } = options ??
-      {};
+    const { transfer, signal, timeoutMs = this.#taskTimeoutMs } = optionsObject(
+      options,
+      runTask(name),
+    );
     if (transfer !== undefined && !Array.isArray(transfer)) {
       throw new TypeError(
         `Cannot ${
@@ -654,7 +682,7 @@ export class ThreadPool implements AsyncDisposable {
         signal.addEventListener("abort", extras.onAbort, { once: true });
       }
       if (timeoutMs !== Infinity) {
-        extras.timer = setTimeout(() =>
+        extras.timer = new LongTimeout(() =>
           this.#abort(
             job,
             new DOMException(
@@ -730,7 +758,7 @@ export class ThreadPool implements AsyncDisposable {
 
   #feed(thread: Thread): void {
     if (thread.idleTimer !== undefined) {
-      clearTimeout(thread.idleTimer);
+      thread.idleTimer.clear();
       thread.idleTimer = undefined;
     }
     const batch: unknown[] = [BATCH];
@@ -816,12 +844,20 @@ export class ThreadPool implements AsyncDisposable {
       const code = (event as Event & { code?: number }).code;
       this.#crash(thread, new Error(`Worker exited with code ${code ?? "?"}`));
     });
-    worker.postMessage([INIT, this.#module.href, thread.claims.buffer]);
+    worker.postMessage([
+      INIT,
+      this.#module.href,
+      thread.claims.buffer,
+      thread.tag,
+    ]);
     return thread;
   }
 
-  #onMessage(thread: Thread, message: unknown[]): void {
-    switch (message[0]) {
+  // A message without the worker's tag came from a task's own postMessage:
+  // ignored.
+  #onMessage(thread: Thread, message: unknown): void {
+    if (!Array.isArray(message)) return;
+    switch (message[0] - thread.tag) {
       case RESULTS:
         this.#onResults(thread, message);
         break;
@@ -876,7 +912,7 @@ export class ThreadPool implements AsyncDisposable {
     thread.idle = true;
     this.#idle.push(thread);
     if (this.#idleTimeoutMs !== Infinity && !this.#closing) {
-      thread.idleTimer = setTimeout(
+      thread.idleTimer = new LongTimeout(
         () => this.#retire(thread),
         this.#idleTimeoutMs,
       );
@@ -1002,7 +1038,7 @@ export class ThreadPool implements AsyncDisposable {
       this.#idle.splice(this.#idle.indexOf(thread), 1);
       thread.idle = false;
     }
-    if (thread.idleTimer !== undefined) clearTimeout(thread.idleTimer);
+    thread.idleTimer?.clear();
     const held: Job[] = [];
     for (let i = 0; i < RING_SIZE && thread.outstanding > 0; i++) {
       const job = thread.jobs[slotOf(thread.nextSeq - 1 - i)];
@@ -1060,7 +1096,7 @@ export class ThreadPool implements AsyncDisposable {
     this.#unsettled--;
     const extras = job.extras;
     if (extras === undefined) return true;
-    if (extras.timer !== undefined) clearTimeout(extras.timer);
+    extras.timer?.clear();
     if (extras.onAbort) {
       extras.signal!.removeEventListener("abort", extras.onAbort);
     }

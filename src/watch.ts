@@ -45,6 +45,7 @@ import {
   _OUT,
   Connection,
 } from "./connection.ts";
+import { formatValue, optionsObject } from "./_validate.ts";
 
 /**
  * The readiness conditions of {@linkcode watch}, as bit flags with GLib's
@@ -262,7 +263,8 @@ class Watch implements IOWatch {
  * @param callback Called with the connection and the watched conditions that hold.
  * @param options The abort `signal` and the `onError` handler.
  * @returns The watch, to remove it.
- * @throws {TypeError} If `conn` is not a {@linkcode Connection} or `callback` is not a function.
+ * @throws {TypeError} If `conn` is not a {@linkcode Connection}, `callback`
+ * is not a function, or an option has the wrong type.
  * @throws {RangeError} If `condition` is not a non-empty combination of `IOCondition` bits.
  */
 export function watch(
@@ -286,6 +288,21 @@ export function watch(
   if (typeof callback !== "function") {
     throw new TypeError(
       `Cannot watch as 'callback' must be a function: current value is ${typeof callback}`,
+    );
+  }
+  const { signal, onError } = optionsObject(options, "watch");
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(
+      `Cannot watch as 'signal' must be an AbortSignal: current value is ${
+        formatValue(signal)
+      }`,
+    );
+  }
+  if (onError !== undefined && typeof onError !== "function") {
+    throw new TypeError(
+      `Cannot watch as 'onError' must be a function: current value is ${
+        formatValue(onError)
+      }`,
     );
   }
   return new Watch(conn, condition, callback, options);

@@ -432,6 +432,20 @@ describe("watch", () => {
       );
     }
     assert.throws(bad(conn, IN, null), TypeError);
+    assert.throws(
+      bad(conn, IN, () => {}, 5),
+      new TypeError(
+        "Cannot watch as 'options' must be an object: current value is 5",
+      ),
+    );
+    assert.throws(
+      bad(conn, IN, () => {}, { signal: {} }),
+      /^TypeError: Cannot watch as 'signal' must be an AbortSignal: current value is \{\}$/,
+    );
+    assert.throws(
+      bad(conn, IN, () => {}, { onError: "log" }),
+      /^TypeError: Cannot watch as 'onError' must be a function: current value is "log"$/,
+    );
     assert.deepEqual(IOCondition, { IN: 1, OUT: 4, ERR: 8, HUP: 16 });
   });
 

@@ -41,6 +41,15 @@ describe("Executor construction", () => {
           "Cannot create executor as 'name' must be a string: current value is 42",
       },
     );
+    assert.throws(
+      // @ts-expect-error: testing a bad argument
+      () => new Executor(null),
+      {
+        name: "TypeError",
+        message:
+          "Cannot create executor as 'options' must be an object: current value is null",
+      },
+    );
   });
 });
 

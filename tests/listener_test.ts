@@ -471,6 +471,12 @@ describe("NetListener options", () => {
     assert.throws(() => new NetListener({ name: 5 as any }), TypeError);
     // deno-lint-ignore no-explicit-any
     assert.throws(() => new NetListener({ onError: 5 as any }), TypeError);
+    // deno-lint-ignore no-explicit-any
+    assert.throws(() => new NetListener(null as any), {
+      name: "TypeError",
+      message:
+        "Cannot create listener as 'options' must be an object: current value is null",
+    });
     assert.equal(new NetListener().name, "net-listener");
     assert.equal(new NetListener({ name: "x" }).name, "x");
   });
@@ -483,6 +489,7 @@ describe("NetListener options", () => {
     assert.throws(bad(5), /must be a function or null: current value is 5$/);
     assert.throws(bad(() => {}, { executor: {} }), /post\(\) method/);
     assert.throws(bad(() => {}, { onDispose: 1 }), TypeError);
+    assert.throws(bad(() => {}, "x"), /'options' must be an object/);
   });
 
   test("add() takes over the runtime's own listener", async () => {

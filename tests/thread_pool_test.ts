@@ -90,6 +90,41 @@ describe("ThreadPool constructor", () => {
       () => new ThreadPool(TASKS, { name: 1 as unknown as string }),
       TypeError,
     );
+    assert.throws(
+      () => new ThreadPool(TASKS, { threads: "2" as unknown as number }),
+      {
+        name: "TypeError",
+        message:
+          `Cannot create thread pool as 'threads' must be a positive integer: current value is "2"`,
+      },
+    );
+    assert.throws(
+      () => new ThreadPool(TASKS, { maxQueue: "5" as unknown as number }),
+      TypeError,
+    );
+    assert.throws(
+      () => new ThreadPool(TASKS, null as unknown as ThreadPoolOptions),
+      {
+        name: "TypeError",
+        message:
+          "Cannot create thread pool as 'options' must be an object: current value is null",
+      },
+    );
+  });
+
+  test("timeouts beyond setTimeout's range do not fire early", async () => {
+    await using p = pool({ taskTimeoutMs: 2 ** 32, idleTimeoutMs: 2 ** 32 });
+    assert.equal(await p.run("later", ["slow", 30]), "slow");
+    assert.equal(
+      await p.run("later", ["slower", 30], { timeoutMs: 2 ** 31 }),
+      "slower",
+    );
+    assert.equal(
+      await p.run("later", ["slowest", 30], {
+        timeoutMs: Number.MAX_SAFE_INTEGER,
+      }),
+      "slowest",
+    );
   });
 
   test("accepts an absolute path and a path relative to the working directory", async () => {
@@ -200,6 +235,16 @@ describe("ThreadPool.run and map", () => {
       p.run("add", [], { transfer: {} as Transferable[] }),
       TypeError,
     );
+    await assert.rejects(p.run("add", [], null as never), {
+      name: "TypeError",
+      message:
+        "Cannot run task 'add' as 'options' must be an object: current value is null",
+    });
+    await assert.rejects(p.map("add", [[1, 1]], 5 as never), {
+      name: "TypeError",
+      message:
+        "Cannot map task 'add' as 'options' must be an object: current value is 5",
+    });
     assert.equal(await p.run("add", [1, 1]), 2);
     await assert.rejects(p.run("missing"), {
       name: "TypeError",
@@ -265,6 +310,38 @@ describe("ThreadPool task errors", () => {
     assert.ok(error.errors[0] instanceof RangeError);
     assert.equal(error.errors[0].message, "one");
     assert.equal(error.errors[1], "two");
+  });
+
+  test("an error with looping, very deep or unreadable causes rejects its task; the worker lives on", async () => {
+    await using p = pool();
+    const cycle: Error = await p.run("failTangled", ["cycle"]).then(
+      () => assert.fail("fulfilled"),
+      (error) => error,
+    );
+    assert.equal(cycle.message, "a");
+    assert.equal((cycle.cause as Error).message, "b");
+    assert.equal((cycle.cause as Error).cause, undefined, "the loop is cut");
+    const deep: Error = await p.run("failTangled", ["deep", 6000]).then(
+      () => assert.fail("fulfilled"),
+      (error) => error,
+    );
+    assert.equal(deep.message, "6000");
+    let depth = 0;
+    for (let e: unknown = deep; e instanceof Error; e = e.cause) depth++;
+    assert.equal(depth, 33, "causes are kept 32 deep");
+    await assert.rejects(p.run("failTangled", ["unreadable"]), {
+      name: "Error",
+      message: "",
+    });
+    assert.equal(p.stats.crashed, 0);
+    assert.equal(p.stats.failed, 3);
+  });
+
+  test("a task's own postMessage calls are ignored", async () => {
+    await using p = pool();
+    assert.equal(await p.run("chatty"), 42);
+    assert.equal(await p.run("add", [1, 2]), 3);
+    assert.equal(p.stats.crashed, 0);
   });
 
   test("a task's error keeps its name, message, stack, cause and properties; the worker lives on", async () => {
