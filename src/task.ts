@@ -14,7 +14,9 @@
  *   pool worker. The callback never does: it runs on the task's
  *   {@linkcode Executor} when one was given (it is that executor's
  *   outstanding work until then, so `run()` waits for it), otherwise on the
- *   event loop of the thread that created the task.
+ *   event loop of the thread that created the task, in a microtask: never
+ *   inside the call that ended the work (an `abort()`, a start with an
+ *   aborted signal). Only a direct `complete()` runs it at once.
  * - **Abort.** Aborting the `signal` of a started task completes it at once
  *   with the signal's reason (a `DOMException` named "AbortError" unless
  *   another reason was given), and a task whose signal is already aborted
@@ -541,7 +543,10 @@ export class Task<T = unknown> {
       this.#signal!.removeEventListener("abort", this.#onAbort);
     }
     if (this.#executor === undefined) {
-      this.#deliver(started);
+      // Never inside the call that ended the work (an abort(), or a start
+      // with an aborted signal): as its other completions, in a microtask.
+      if (started) queueMicrotask(() => this.#deliver(true));
+      else this.#deliver(false);
       return;
     }
     // Queued before the work is released, so a waiting run() never sees

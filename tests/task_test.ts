@@ -253,6 +253,22 @@ describe("Task.run", () => {
     assert.equal(calls.length, 1);
   });
 
+  test("without an executor the callback never runs inside abort() or the start", async () => {
+    const controller = new AbortController();
+    const { task, calls } = recording({ signal: controller.signal });
+    task.run(() => new Promise(() => {}));
+    controller.abort();
+    assert.equal(calls.length, 0, "ran inside abort()");
+    await task.wait();
+    assert.equal(calls.length, 1);
+
+    const aborted = recording({ signal: AbortSignal.abort() });
+    aborted.task.run(() => Promise.resolve());
+    assert.equal(aborted.calls.length, 0, "ran inside run()");
+    await aborted.task.wait();
+    assert.equal(aborted.calls.length, 1);
+  });
+
   test("an op settling after the abort changes nothing", async () => {
     const controller = new AbortController();
     const { task, calls } = recording<string>({ signal: controller.signal });
