@@ -5,8 +5,9 @@
 const MAX_SHOWN = 60;
 
 /**
- * The options argument of a call: `{}` when it was not given; anything other
- * than an object is a TypeError naming it.
+ * The options argument of a call: `{}` for `undefined` or `null` (as Web IDL
+ * reads a dictionary); anything else that is not an object is a TypeError
+ * naming it.
  *
  * @param options The argument.
  * @param action What the call does, for the message ("create executor").
@@ -16,8 +17,8 @@ export function optionsObject<T extends object>(
   options: T | undefined,
   action: string,
 ): T {
-  if (options === undefined) return {} as T;
-  if (typeof options !== "object" || options === null) {
+  if (options === undefined || options === null) return {} as T;
+  if (typeof options !== "object") {
     throw new TypeError(
       `Cannot ${action} as 'options' must be an object: current value is ${
         formatValue(options)

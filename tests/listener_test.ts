@@ -472,10 +472,10 @@ describe("NetListener options", () => {
     // deno-lint-ignore no-explicit-any
     assert.throws(() => new NetListener({ onError: 5 as any }), TypeError);
     // deno-lint-ignore no-explicit-any
-    assert.throws(() => new NetListener(null as any), {
+    assert.throws(() => new NetListener(7 as any), {
       name: "TypeError",
       message:
-        "Cannot create listener as 'options' must be an object: current value is null",
+        "Cannot create listener as 'options' must be an object: current value is 7",
     });
     assert.equal(new NetListener().name, "net-listener");
     assert.equal(new NetListener({ name: "x" }).name, "x");
