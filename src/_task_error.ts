@@ -54,15 +54,24 @@ function read(get: () => unknown, fallback: string): string {
 
 /**
  * Turns a thrown value into something structured clone carries intact.
- * Never throws: what cannot be read or cloned is left out.
+ * Never throws: what cannot be read or cloned is left out. An error found
+ * in several places (an AggregateError listing one twice) is encoded once
+ * and shared, as structured clone keeps it.
  */
 export function sendError(error: unknown): unknown {
-  return encode(error, []);
+  return encode(error, [], new Map());
 }
 
-// `path`: the errors being encoded, outermost first, to see cycles.
-function encode(error: unknown, path: unknown[]): unknown {
+// `path`: the errors being encoded, outermost first, to see cycles; `done`:
+// those already encoded.
+function encode(
+  error: unknown,
+  path: unknown[],
+  done: Map<Error, SentError>,
+): unknown {
   if (!(error instanceof Error)) return error;
+  const known = done.get(error);
+  if (known !== undefined) return known;
   const sent: SentError = {
     iox: "error",
     name: read(() => error.name, "Error"),
@@ -74,20 +83,22 @@ function encode(error: unknown, path: unknown[]): unknown {
     // No stack, then.
   }
   if (error instanceof DOMException) sent.dom = true;
+  done.set(error, sent);
   const deeper = path.length < MAX_DEPTH ? [...path, error] : undefined;
-  const inner = (value: unknown): unknown =>
-    deeper === undefined || deeper.includes(value)
+  // An encoded error is cloneable by construction; another value is checked.
+  const inner = (value: unknown): unknown => {
+    if (!(value instanceof Error)) return cloneable(value) ? value : CUT;
+    return deeper === undefined || deeper.includes(value)
       ? CUT
-      : encode(value, deeper);
+      : encode(value, deeper, done);
+  };
   try {
     if ("cause" in error) {
       const cause = inner(error.cause);
-      if (cause !== CUT && cloneable(cause)) sent.cause = cause;
+      if (cause !== CUT) sent.cause = cause;
     }
     if (error instanceof AggregateError && Array.isArray(error.errors)) {
-      sent.errors = error.errors.map(inner).filter((sub) =>
-        sub !== CUT && cloneable(sub)
-      );
+      sent.errors = error.errors.map(inner).filter((sub) => sub !== CUT);
     }
     const props: Record<string, unknown> = {};
     let any = false;
@@ -117,16 +128,23 @@ function isSentError(value: unknown): value is SentError {
 
 /** Rebuilds an error sent by {@linkcode sendError}. */
 export function receiveError(value: unknown): unknown {
+  return decode(value, new Map());
+}
+
+// `done`: the errors already rebuilt, so that a shared one stays shared.
+function decode(value: unknown, done: Map<SentError, Error>): unknown {
   if (!isSentError(value)) return value;
+  const known = done.get(value);
+  if (known !== undefined) return known;
   const options = "cause" in value
-    ? { cause: receiveError(value.cause) }
+    ? { cause: decode(value.cause, done) }
     : undefined;
   let error: Error;
   if (value.dom) {
     error = new DOMException(value.message, value.name);
   } else if (value.errors !== undefined) {
     error = new AggregateError(
-      value.errors.map(receiveError),
+      value.errors.map((sub) => decode(sub, done)),
       value.message,
       options,
     );
@@ -149,5 +167,6 @@ export function receiveError(value: unknown): unknown {
     });
   }
   if (value.props) Object.assign(error, value.props);
+  done.set(value, error);
   return error;
 }

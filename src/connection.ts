@@ -447,7 +447,7 @@ export class Connection implements AsyncDisposable {
   get writable(): WritableStream<Uint8Array> {
     return this.#writable ??= new ConnectionWritable(this, {
       write: (chunk) => {
-        this.#writeUse = USED;
+        this.#writeUse ||= USED;
         if (!(chunk instanceof Uint8Array)) {
           throw new TypeError(
             `Cannot write to the connection as a chunk must be a Uint8Array: current value is ${typeof chunk}`,
@@ -574,10 +574,15 @@ export class Connection implements AsyncDisposable {
     to.#writeUse = PIPED;
     let failure: { error: unknown; side: PipeSide } | null = null;
     try {
-      // A close or abort asked for before the lock reaches the sink in a
-      // microtask: a chunk a watch read ahead waits for it too.
-      if (this.#chunk !== null) await undefined;
-      for (;;) {
+      // Writes, a close or an abort asked for before the pipe took the
+      // writable reach its sink first (once the stream has started): wait
+      // for them, as the standard pipe's writes would queue behind them.
+      try {
+        await writer.ready;
+      } catch (error) {
+        failure = { error, side: DESTINATION };
+      }
+      while (failure === null) {
         if (to.#sinkEnd !== 0) {
           failure = { error: to.#sinkEndError(), side: DESTINATION };
           break;

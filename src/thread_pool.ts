@@ -856,7 +856,7 @@ export class ThreadPool implements AsyncDisposable {
   // A message without the worker's tag came from a task's own postMessage:
   // ignored.
   #onMessage(thread: Thread, message: unknown): void {
-    if (!Array.isArray(message)) return;
+    if (!Array.isArray(message) || typeof message[0] !== "number") return;
     switch (message[0] - thread.tag) {
       case RESULTS:
         this.#onResults(thread, message);

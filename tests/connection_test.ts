@@ -376,18 +376,16 @@ describe("pipeTo between connections", () => {
   });
 
   for (const end of ["close", "abort"] as const) {
-    for (const buffered of [false, true]) {
+    for (const source of ["idle", "sending", "read ahead"] as const) {
       test(
         `a writable ${
           end === "close" ? "closed" : "aborted"
-        } just before the pipe gets no bytes${
-          buffered ? " (a chunk read ahead)" : ""
-        }`,
+        } just before the pipe gets no bytes (source ${source})`,
         async () => {
           const from = fake();
           const to = fake();
-          from.transport.push(bytes("late"));
-          if (buffered) {
+          if (source !== "idle") from.transport.push(bytes("late"));
+          if (source === "read ahead") {
             const calls = recorder(() => false);
             watch(from.conn, IN, calls.callback);
             assert.equal(await calls.next(), IN);
@@ -412,6 +410,24 @@ describe("pipeTo between connections", () => {
       );
     }
   }
+
+  test("writes queued before the pipe go first, and the pipe keeps its lock", async () => {
+    const from = fake();
+    const to = fake();
+    const writable = to.conn.writable;
+    const early = WritableStream.prototype.getWriter.call(writable);
+    const written = early.write(bytes("early "));
+    early.releaseLock();
+    const piped = from.conn.readable.pipeTo(writable);
+    await written;
+    assert.equal(writable.locked, true);
+    assert.throws(() => writable.getWriter(), LOCKED);
+    from.transport.push(bytes("piped"));
+    from.transport.push(null);
+    await piped;
+    assert.deepEqual(to.transport.written, ["early ", "piped"]);
+    assert.equal(to.transport.shutdowns, 1);
+  });
 });
 
 describe("watch", () => {

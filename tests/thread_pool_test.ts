@@ -314,7 +314,7 @@ describe("ThreadPool task errors", () => {
     assert.equal(error.errors[1], "two");
   });
 
-  test("an error with looping, very deep or unreadable causes rejects its task; the worker lives on", async () => {
+  test("an error with looping, very deep, shared or unreadable causes rejects its task; the worker lives on", async () => {
     await using p = pool();
     const cycle: Error = await p.run("failTangled", ["cycle"]).then(
       () => assert.fail("fulfilled"),
@@ -335,8 +335,12 @@ describe("ThreadPool task errors", () => {
       name: "Error",
       message: "",
     });
+    const shared: AggregateError = await p.run("failTangled", ["shared", 24])
+      .then(() => assert.fail("fulfilled"), (error) => error);
+    assert.equal(shared.message, "24");
+    assert.equal(shared.errors[0], shared.errors[1], "still one error");
     assert.equal(p.stats.crashed, 0);
-    assert.equal(p.stats.failed, 3);
+    assert.equal(p.stats.failed, 4);
   });
 
   test("a task's own postMessage calls are ignored", async () => {
