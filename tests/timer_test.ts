@@ -376,7 +376,9 @@ describe("SteadyTimer runtime timer", () => {
     }) as typeof setTimeout;
     try {
       const io = new Executor();
-      const timer = new SteadyTimer(io, 3);
+      // Far enough ahead that a busy machine cannot let it expire before
+      // the wait starts (an expired timer's wait arms no runtime timer).
+      const timer = new SteadyTimer(io, 30);
       let late: boolean | undefined;
       timer.asyncWait(() => {
         late = performance.now() >= timer.expiry;
@@ -432,7 +434,9 @@ describe("SteadyTimer.wait", () => {
 
   test("aborting a later wait keeps the order of the others", async () => {
     const io = new Executor();
-    const timer = new SteadyTimer(io, 2);
+    // Not expired before the waits start, even on a busy machine: a wait()
+    // on an expired timer resolves at once.
+    const timer = new SteadyTimer(io, 30);
     const log: string[] = [];
     const controller = new AbortController();
     timer.asyncWait((e) => log.push(`a ${e?.name ?? "expired"}`));
