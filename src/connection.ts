@@ -308,10 +308,6 @@ const USED = 1;
 const PIPED = 2;
 type Use = typeof FRESH | typeof USED | typeof PIPED;
 
-// How a writable's sink was ended.
-const CLOSING = 1;
-const ABORTING = 2;
-
 // Where a direct pipe failed: reading, writing, or at a destination closed
 // or aborted before it started.
 const READ = 0;
@@ -406,11 +402,11 @@ export class Connection implements AsyncDisposable {
   // while it runs and after it, until the stream is next used.
   #readLock: ReadableStreamDefaultReader<Uint8Array> | null = null;
   #writeLock: WritableStreamDefaultWriter<Uint8Array> | null = null;
-  // How the writable's sink was ended: a direct pipe stops at a close or
-  // abort it did not ask for (one asked for before it took the lock, carried
-  // out once the stream has started).
-  #sinkEnd: typeof CLOSING | typeof ABORTING | 0 = 0;
-  #abortReason: unknown;
+  // Set when the writable's sink is closed: a direct pipe stops at a close it
+  // did not ask for (one asked for before it took the lock, carried out once
+  // the stream has started). An abort asked for then rejects the pipe's
+  // `writer.ready` instead.
+  #sinkClosed = false;
 
   /**
    * Wraps a transport. {@linkcode NetListener} does this for every accepted
@@ -457,7 +453,7 @@ export class Connection implements AsyncDisposable {
       },
       close: () => {
         this.#writeUse ||= USED;
-        this.#sinkEnd ||= CLOSING;
+        this.#sinkClosed = true;
         // After the peer's end of stream a full close sends the same end of
         // stream (every write was taken) without a separate shutdown.
         if (this.#closed || (this.#eof && this.#readDone)) {
@@ -466,12 +462,8 @@ export class Connection implements AsyncDisposable {
         }
         return this.#shutdown();
       },
-      abort: (reason) => {
+      abort: () => {
         this.#writeUse ||= USED;
-        if (this.#sinkEnd === 0) {
-          this.#sinkEnd = ABORTING;
-          this.#abortReason = reason;
-        }
         this.#writeSideDone();
       },
     });
@@ -583,8 +575,13 @@ export class Connection implements AsyncDisposable {
         failure = { error, side: DESTINATION };
       }
       while (failure === null) {
-        if (to.#sinkEnd !== 0) {
-          failure = { error: to.#sinkEndError(), side: DESTINATION };
+        if (to.#sinkClosed) {
+          failure = {
+            error: new TypeError(
+              "Cannot pipe to the stream as it was closed before the pipe started",
+            ),
+            side: DESTINATION,
+          };
           break;
         }
         const chunk = this.#chunk;
@@ -624,12 +621,6 @@ export class Connection implements AsyncDisposable {
       to.#writeUse = USED;
     }
     if (failure !== null) throw failure.error;
-  }
-
-  #sinkEndError(): unknown {
-    return this.#sinkEnd === ABORTING ? this.#abortReason : new TypeError(
-      "Cannot pipe to the stream as it was closed before the pipe started",
-    );
   }
 
   // Releases the lock a finished direct pipe left on one of the streams.
