@@ -69,6 +69,20 @@ export function notAFunction(what: string, value: unknown): TypeError {
 }
 
 /**
+ * The error for an argument that should be an `AbortSignal`. Callers test
+ * `value !== undefined && !(value instanceof AbortSignal)` inline and call
+ * this only to throw, so that a message is built only when one is thrown.
+ *
+ * @param what The start of the message, e.g. "Cannot watch as 'signal'".
+ * @param value The argument.
+ */
+export function notAnAbortSignal(what: string, value: unknown): TypeError {
+  return new TypeError(
+    `${what} must be an AbortSignal: current value is ${formatValue(value)}`,
+  );
+}
+
+/**
  * Throws a `TypeError` unless `value` is a number, and a `RangeError` unless
  * it is finite and, when `min` is given, at least `min`.
  *

@@ -67,7 +67,7 @@
 import { Connection } from "./connection.ts";
 import type { Addr, ConnectionTransport } from "./connection.ts";
 import { net, type RawListener, resolver } from "./_runtime/mod.ts";
-import { formatValue, optionsObject } from "./_validate.ts";
+import { formatValue, notAnAbortSignal, optionsObject } from "./_validate.ts";
 import { isIpLiteral } from "./_ip.ts";
 
 export {
@@ -728,11 +728,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
   async waitClient(options?: WaitClientOptions): Promise<Connection> {
     const { signal } = optionsObject(options, "wait for a client");
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw new TypeError(
-        `Cannot wait for a client as 'signal' must be an AbortSignal: current value is ${
-          formatValue(signal)
-        }`,
-      );
+      throw notAnAbortSignal("Cannot wait for a client as 'signal'", signal);
     }
     signal?.throwIfAborted();
     const conn = await this.#take(signal);

@@ -55,7 +55,7 @@
  * @module
  */
 import { internals } from "./_executor_internals.ts";
-import { formatValue, optionsObject } from "./_validate.ts";
+import { formatValue, notAnAbortSignal, optionsObject } from "./_validate.ts";
 import type { Executor } from "./executor.ts";
 import { ThreadPool } from "./thread_pool.ts";
 
@@ -165,11 +165,7 @@ export class Task<T = unknown> {
       );
     }
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw new TypeError(
-        `Cannot create task as 'signal' must be an AbortSignal: current value is ${
-          formatValue(signal)
-        }`,
-      );
+      throw notAnAbortSignal("Cannot create task as 'signal'", signal);
     }
     this.#source = source;
     this.#callback = callback;

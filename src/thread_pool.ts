@@ -87,7 +87,7 @@ import {
 } from "./_shared_queue.ts";
 import { receiveError } from "./_task_error.ts";
 import { cwd } from "./_runtime/mod.ts";
-import { formatValue, optionsObject } from "./_validate.ts";
+import { formatValue, notAnAbortSignal, optionsObject } from "./_validate.ts";
 import { LongTimeout } from "./_long_timeout.ts";
 
 export { PoolClosedError, WorkerCrashedError } from "./errors.ts";
@@ -632,10 +632,10 @@ export class ThreadPool implements AsyncDisposable {
         }`,
       );
     }
-    const { transfer, signal, timeoutMs = this.#taskTimeoutMs } = optionsObject(
-      options,
-      runTask(name),
-    );
+    const given = options ?? {};
+    // As for the other checks, the message is built only for a bad value.
+    if (typeof given !== "object") optionsObject(given, runTask(name));
+    const { transfer, signal, timeoutMs = this.#taskTimeoutMs } = given;
     if (transfer !== undefined && !Array.isArray(transfer)) {
       throw new TypeError(
         `Cannot ${
@@ -646,13 +646,7 @@ export class ThreadPool implements AsyncDisposable {
       );
     }
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw new TypeError(
-        `Cannot ${
-          runTask(name)
-        } as 'signal' must be an AbortSignal: current value is ${
-          formatValue(signal)
-        }`,
-      );
+      throw notAnAbortSignal(`Cannot ${runTask(name)} as 'signal'`, signal);
     }
     if (!(typeof timeoutMs === "number" && timeoutMs > 0)) {
       checkMs(runTask(name), "timeoutMs", timeoutMs, false);

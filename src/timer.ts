@@ -26,7 +26,12 @@
 import type { Executor } from "./executor.ts";
 import { internals } from "./_executor_internals.ts";
 import { type TimerEntry, TimerQueue } from "./_timer_queue.ts";
-import { assertFiniteNumber, formatValue, notAFunction } from "./_validate.ts";
+import {
+  assertFiniteNumber,
+  formatValue,
+  notAFunction,
+  notAnAbortSignal,
+} from "./_validate.ts";
 
 // A pending wait: completes it with an error (cancelled) or without.
 type Waiter = (error?: DOMException) => void;
@@ -275,11 +280,7 @@ export class SteadyTimer {
   wait(signal?: AbortSignal): Promise<void> {
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       return Promise.reject(
-        new TypeError(
-          `Cannot wait on timer as 'signal' must be an AbortSignal: current value is ${
-            formatValue(signal)
-          }`,
-        ),
+        notAnAbortSignal("Cannot wait on timer as 'signal'", signal),
       );
     }
     if (signal?.aborted) return Promise.reject(signal.reason);

@@ -45,7 +45,7 @@ import {
   _OUT,
   Connection,
 } from "./connection.ts";
-import { formatValue, optionsObject } from "./_validate.ts";
+import { notAFunction, notAnAbortSignal, optionsObject } from "./_validate.ts";
 
 /**
  * The readiness conditions of {@linkcode watch}, as bit flags with GLib's
@@ -292,18 +292,10 @@ export function watch(
   }
   const { signal, onError } = optionsObject(options, "watch");
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new TypeError(
-      `Cannot watch as 'signal' must be an AbortSignal: current value is ${
-        formatValue(signal)
-      }`,
-    );
+    throw notAnAbortSignal("Cannot watch as 'signal'", signal);
   }
   if (onError !== undefined && typeof onError !== "function") {
-    throw new TypeError(
-      `Cannot watch as 'onError' must be a function: current value is ${
-        formatValue(onError)
-      }`,
-    );
+    throw notAFunction("Cannot watch as 'onError'", onError);
   }
   return new Watch(conn, condition, callback, options);
 }
