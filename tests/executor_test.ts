@@ -9,6 +9,12 @@ function later(fn: () => void, ms = 1): void {
   setTimeout(fn, ms);
 }
 
+/** Keeps the thread busy for `ms` milliseconds: a slow handler. */
+function spin(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+}
+
 function deferred<T = void>(): {
   promise: Promise<T>;
   resolve: (value: T) => void;
@@ -414,17 +420,13 @@ describe("Executor.run", () => {
   });
 
   test("slow handlers get the clock read after each, even after a burst of fast ones", async () => {
-    const busy = (ms: number) => {
-      const end = performance.now() + ms;
-      while (performance.now() < end);
-    };
     const io = new Executor();
     // Thousands of fast handlers let the clock be read rarely...
     for (let i = 0; i < 100_000; i++) io.post(() => {});
     await io.run();
     io.restart();
     // ...which must not carry over to the next run's slow handlers.
-    for (let i = 0; i < 50; i++) io.post(() => busy(2));
+    for (let i = 0; i < 50; i++) io.post(() => spin(2));
     const ran = await io.runFor(10);
     assert.ok(ran >= 1 && ran <= 8, `ran ${ran} of 50 handlers in 10 ms`);
   });
@@ -435,8 +437,7 @@ describe("Executor.run", () => {
     for (let i = 0; i < 20; i++) {
       io.post(() => {
         ran++;
-        const end = performance.now() + 3;
-        while (performance.now() < end);
+        spin(3);
       });
     }
     let ranBeforeTimer = -1;
@@ -460,13 +461,12 @@ describe("Executor.run", () => {
     await new Promise((resolve) => client.once("connect", resolve));
     const io = new Executor();
     let handlers = 0;
-    const spin = (): void => {
+    const busy = (): void => {
       handlers++;
-      const end = performance.now() + 0.02;
-      while (performance.now() < end);
-      io.post(spin);
+      spin(0.02);
+      io.post(busy);
     };
-    io.post(spin);
+    io.post(busy);
     const running = io.run();
     const start = handlers;
     for (let i = 0; i < 3; i++) {
