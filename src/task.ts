@@ -54,10 +54,14 @@
  *
  * @module
  */
-import { internals } from "./_executor_internals.ts";
-import { formatValue, notAnAbortSignal, optionsObject } from "./_validate.ts";
-import type { Executor } from "./executor.ts";
-import { ThreadPool } from "./thread_pool.ts";
+import { internals } from "./executor/_internals.ts";
+import {
+  formatValue,
+  notAnAbortSignal,
+  optionsObject,
+} from "./_util/validate.ts";
+import type { Executor } from "./executor/executor.ts";
+import { ThreadPool } from "./pool/thread_pool.ts";
 
 /**
  * The completion callback of a {@linkcode Task}: it reads the outcome with

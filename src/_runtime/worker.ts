@@ -1,48 +1,63 @@
 // Copyright 2026 the iox authors. MIT license.
-// How a worker can end itself, per runtime. Deno fires no event on the
-// parent when a worker calls `self.close()`, `Deno.exit()` or
-// `process.exit()`; Bun has no `self.close()` and fires "close" on the
-// parent for `process.exit()`. Wrapping the exits inside the worker, before
-// the task module loads, is the one way to tell the pool on both.
+// Starting a module worker and learning when it fails or ends, the same way
+// on every runtime: Deno fires "error" for an uncaught error or a module that
+// fails to load and nothing when a worker exits; Bun fires "error" then
+// "close", and "close" alone for `process.exit()` in the worker. What a
+// worker does to end itself without an event is caught inside it
+// (worker_exits.ts).
 
-type Exit = (code?: number) => unknown;
+import { runtime, unsupportedRuntime } from "./mod.ts";
 
-interface ExitHolders {
-  close?: () => void;
-  Deno?: { exit?: Exit };
-  process?: { exit?: Exit };
+/** What the owner of a worker hears from it. */
+export interface WorkerEvents {
+  /** A message the worker posted. */
+  message(data: unknown): void;
+  /**
+   * The worker failed (uncaught error, undeliverable message) or ended; the
+   * owner should consider it gone. May be called more than once.
+   */
+  failed(error: Error): void;
 }
 
 /**
- * Wraps every way this worker can end itself so that `beforeExit` runs
- * first (once), with a description such as "Deno.exit(3)".
+ * Starts `url` as a module worker named `name`. On an unknown runtime a
+ * missing `Worker` is a clear error, not a ReferenceError.
  */
-export function interceptExits(beforeExit: (how: string) => void): void {
-  const holders = globalThis as unknown as ExitHolders;
-  let told = false;
-  const tell = (how: string): void => {
-    if (told) return;
-    told = true;
-    beforeExit(how);
+export function spawnWorker(
+  url: URL,
+  name: string,
+  events: WorkerEvents,
+): Worker {
+  if (typeof Worker !== "function") throw unsupportedRuntime("workers");
+  const worker = new Worker(url, { type: "module", name });
+  worker.addEventListener("message", (event) => events.message(event.data));
+  worker.addEventListener("error", (event) => {
+    event.preventDefault();
+    events.failed(new Error(event.message || "Worker error"));
+  });
+  worker.addEventListener("messageerror", () => {
+    events.failed(
+      new DOMException(
+        "A message from the worker could not be deserialized",
+        "DataCloneError",
+      ),
+    );
+  });
+  // Only Bun tells the parent that a worker exited.
+  worker.addEventListener("close", (event) => {
+    const code = (event as Event & { code?: number }).code;
+    events.failed(new Error(`Worker exited with code ${code ?? "?"}`));
+  });
+  return worker;
+}
+
+/** The current working directory of the process. */
+export function cwd(): string {
+  const g = globalThis as unknown as {
+    Deno?: { cwd(): string };
+    process?: { cwd(): string };
   };
-  const close = holders.close;
-  if (typeof close === "function") {
-    holders.close = () => {
-      tell("self.close()");
-      close.call(globalThis);
-    };
-  }
-  for (
-    const [label, holder] of [["Deno", holders.Deno], [
-      "process",
-      holders.process,
-    ]] as const
-  ) {
-    const exit = holder?.exit;
-    if (holder === undefined || typeof exit !== "function") continue;
-    holder.exit = (code?: number) => {
-      tell(`${label}.exit(${code ?? ""})`);
-      return exit.call(holder, code);
-    };
-  }
+  if (runtime === "deno") return g.Deno!.cwd();
+  if (g.process !== undefined) return g.process.cwd();
+  throw unsupportedRuntime("a relative module path");
 }

@@ -45,7 +45,11 @@ import {
   _OUT,
   Connection,
 } from "./connection.ts";
-import { notAFunction, notAnAbortSignal, optionsObject } from "./_validate.ts";
+import {
+  notAFunction,
+  notAnAbortSignal,
+  optionsObject,
+} from "../_util/validate.ts";
 
 /**
  * The readiness conditions of {@linkcode watch}, as bit flags with GLib's

@@ -7,7 +7,7 @@
 // one, and all the waits that expire together complete in one go.
 
 // Longer expiries than setTimeout's range are reached in several steps.
-import { MAX_TIMEOUT_MS } from "./_long_timeout.ts";
+import { MAX_TIMEOUT_MS } from "../_util/long_timeout.ts";
 
 /** A timer's place in a TimerQueue. */
 export interface TimerEntry {

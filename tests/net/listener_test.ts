@@ -9,13 +9,13 @@ import {
   type Connection,
   type HandlerExecutor,
   NetListener,
-} from "../src/listener.ts";
+} from "../../src/listener.ts";
 import {
   type BindAddr,
   net,
   type RawListener,
   resolver,
-} from "../src/_runtime/mod.ts";
+} from "../../src/_runtime/net.ts";
 import {
   closed,
   connected,
@@ -26,7 +26,7 @@ import {
   ipv6Loopback,
   openFds,
   socketDir,
-} from "./_net.ts";
+} from "../_net.ts";
 
 const ipv6 = await ipv6Loopback();
 if (!ipv6) console.log("IPv6 loopback unavailable: IPv6 tests skipped");

@@ -6,12 +6,12 @@ import {
   ThreadPool,
   type ThreadPoolOptions,
   WorkerCrashedError,
-} from "../src/thread_pool.ts";
+} from "../../src/thread_pool.ts";
 
-const TASKS = new URL("./fixtures/pool_tasks.ts", import.meta.url);
-const BAD_MODULE = new URL("./fixtures/pool_bad_module.ts", import.meta.url);
+const TASKS = new URL("../fixtures/pool_tasks.ts", import.meta.url);
+const BAD_MODULE = new URL("../fixtures/pool_bad_module.ts", import.meta.url);
 const DIES_AT_START = new URL(
-  "./fixtures/pool_dies_at_start.ts",
+  "../fixtures/pool_dies_at_start.ts",
   import.meta.url,
 );
 

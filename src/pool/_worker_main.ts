@@ -14,10 +14,10 @@ import {
   INIT,
   LOAD_FAILED,
   RESULTS,
-} from "./_shared_queue.ts";
-import { sendError } from "./_task_error.ts";
-import { isThenable } from "./_validate.ts";
-import { interceptExits } from "./_runtime/worker.ts";
+} from "./_protocol.ts";
+import { sendError } from "./_error_transfer.ts";
+import { isThenable } from "../_util/validate.ts";
+import { interceptExits } from "../_runtime/worker_exits.ts";
 
 interface WorkerScope {
   postMessage(message: unknown): void;

@@ -1,7 +1,7 @@
 // Copyright 2026 the iox authors. MIT license.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Executor, WorkGuard } from "../src/executor.ts";
+import { Executor, WorkGuard } from "../../src/executor.ts";
 
 describe("WorkGuard", () => {
   test("owns work until reset; reset twice is harmless", () => {

@@ -24,14 +24,14 @@
  * @module
  */
 import type { Executor } from "./executor.ts";
-import { internals } from "./_executor_internals.ts";
+import { internals } from "./_internals.ts";
 import { type TimerEntry, TimerQueue } from "./_timer_queue.ts";
 import {
   assertFiniteNumber,
   formatValue,
   notAFunction,
   notAnAbortSignal,
-} from "./_validate.ts";
+} from "../_util/validate.ts";
 
 // A pending wait: completes it with an error (cancelled) or without.
 type Waiter = (error?: DOMException) => void;

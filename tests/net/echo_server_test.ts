@@ -3,8 +3,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { startEchoServer } from "../examples/echo_server.ts";
-import { echo, ipv6Loopback, socketDir } from "./_net.ts";
+import { startEchoServer } from "../../examples/echo_server.ts";
+import { echo, ipv6Loopback, socketDir } from "../_net.ts";
 
 const ipv6 = await ipv6Loopback();
 

@@ -9,8 +9,8 @@ import {
   IOCondition,
   NetListener,
   watch,
-} from "../src/listener.ts";
-import { connected, connectTo, echo } from "./_net.ts";
+} from "../../src/listener.ts";
+import { connected, connectTo, echo } from "../_net.ts";
 
 const { IN, OUT, ERR, HUP } = IOCondition;
 const bytes = (text: string) => new TextEncoder().encode(text);

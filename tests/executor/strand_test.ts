@@ -1,7 +1,7 @@
 // Copyright 2026 the iox authors. MIT license.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Executor, Strand } from "../src/executor.ts";
+import { Executor, Strand } from "../../src/executor.ts";
 
 function tick(ms = 0): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

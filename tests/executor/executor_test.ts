@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { connect, createServer } from "node:net";
 import process from "node:process";
-import { Executor } from "../src/executor.ts";
+import { Executor } from "../../src/executor.ts";
 
 function later(fn: () => void, ms = 1): void {
   setTimeout(fn, ms);

@@ -1,7 +1,7 @@
 // Copyright 2026 the iox authors. MIT license.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { Executor, SteadyTimer } from "../src/executor.ts";
+import { Executor, SteadyTimer } from "../../src/executor.ts";
 
 // Tracks the runtime timers created while `fn` runs: the ones still armed.
 async function withLiveTimers(

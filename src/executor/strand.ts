@@ -27,8 +27,8 @@
  */
 import type { Executor } from "./executor.ts";
 import { MAX_REUSED_LENGTH } from "./_queue.ts";
-import { internals } from "./_executor_internals.ts";
-import { formatValue, isThenable, notAFunction } from "./_validate.ts";
+import { internals } from "./_internals.ts";
+import { formatValue, isThenable, notAFunction } from "../_util/validate.ts";
 
 // The most handlers one turn runs. Batches cut the per-handler cost of a
 // strand to about a plain executor handler's (a turn per handler ran 10x

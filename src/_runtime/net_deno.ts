@@ -1,8 +1,8 @@
 // Copyright 2026 the iox authors. MIT license.
 // Deno's sockets: Deno.listen for TCP and Unix, Deno.Conn's read/write ops.
 
-import type { Addr, ConnectionTransport } from "../connection.ts";
-import type { BindAddr, NetRuntime, RawListener } from "./mod.ts";
+import type { Addr, ConnectionTransport } from "../net/connection.ts";
+import type { BindAddr, NetRuntime, RawListener } from "./net.ts";
 
 // One read returns at most this much. A read borrows a buffer from a small
 // shared pool for as long as the runtime fills it, then hands out a copy of

@@ -9,9 +9,9 @@
 // UnixSocketListener), so that type checking and publishing do not need
 // bun-types.
 
-import type { Addr, ConnectionTransport } from "../connection.ts";
-import type { BindAddr, NetRuntime, RawListener } from "./mod.ts";
-import { isIpLiteral } from "../_ip.ts";
+import type { Addr, ConnectionTransport } from "../net/connection.ts";
+import type { BindAddr, NetRuntime, RawListener } from "./net.ts";
+import { isIpLiteral } from "../net/_ip.ts";
 
 interface BunSocket {
   data: unknown;

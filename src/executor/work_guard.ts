@@ -9,8 +9,8 @@
  * @module
  */
 import type { Executor } from "./executor.ts";
-import { internals } from "./_executor_internals.ts";
-import { formatValue } from "./_validate.ts";
+import { internals } from "./_internals.ts";
+import { formatValue } from "../_util/validate.ts";
 
 /**
  * Keeps an {@linkcode Executor}'s `run()` waiting until reset or disposed.
