@@ -17,7 +17,7 @@
 // sends PAYLOAD bytes, ends its sending side, reads the echo to the end
 // (checking every byte came back) and closes.
 import { connect, createServer, type Socket } from "node:net";
-import { NetListener } from "../src/listener.ts";
+import { type Connection, NetListener } from "../src/listener.ts";
 
 /** Clients connecting at once in one load. */
 export const CLIENTS = 16;
@@ -104,16 +104,48 @@ function rawServer(): EchoServer {
   };
 }
 
-async function netListenerServer(): Promise<EchoServer> {
+// Deno.Conn's own read/write loop: what NetListener's read/write path
+// stands on under Deno.
+function rawDenoReadWrite(): EchoServer {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  (async () => {
+    for await (const conn of listener) {
+      (async () => {
+        const buffer = new Uint8Array(16 * 1024);
+        for (let n; (n = await conn.read(buffer)) !== null;) {
+          await conn.write(buffer.subarray(0, n));
+        }
+      })().catch(() => {}).finally(() => conn.close());
+    }
+  })().catch(() => {});
+  return {
+    name: "raw Deno.Conn read/write",
+    port: (listener.addr as Deno.NetAddr).port,
+    close: () => listener.close(),
+  };
+}
+
+/** An echo with Connection's read and write, closing at the end. */
+export async function readWriteEcho(conn: Connection): Promise<void> {
+  const buffer = new Uint8Array(16 * 1024);
+  try {
+    for (let n; (n = await conn.read(buffer)) !== null;) {
+      await conn.write(buffer.subarray(0, n));
+    }
+  } finally {
+    conn.close();
+  }
+}
+
+async function netListenerServer(
+  name: string,
+  handler: (conn: Connection) => Promise<void>,
+): Promise<EchoServer> {
   const listener = new NetListener({ name: "bench" });
   const [addr] = await listener.open("127.0.0.1:0");
   if (addr?.transport !== "tcp") throw new Error("NetListener did not listen");
-  listener.setClientHandler((conn) => conn.readable.pipeTo(conn.writable));
-  return {
-    name: "NetListener",
-    port: addr.port,
-    close: () => void listener.disconnect(),
-  };
+  listener.setClientHandler(handler);
+  return { name, port: addr.port, close: () => void listener.disconnect() };
 }
 
 function nodeServer(): Promise<EchoServer> {
@@ -131,9 +163,20 @@ function nodeServer(): Promise<EchoServer> {
 }
 
 /**
- * Starts the three servers: the raw loop first (the baseline), then
- * NetListener, then node:net.
+ * Starts the servers: the raw loop first (the baseline), under Deno
+ * Deno.Conn's read/write loop, then NetListener with pipeTo and with
+ * read/write, then node:net last.
  */
 export async function startServers(): Promise<EchoServer[]> {
-  return [rawServer(), await netListenerServer(), await nodeServer()];
+  const bun = "Bun" in globalThis;
+  return [
+    rawServer(),
+    ...(bun ? [] : [rawDenoReadWrite()]),
+    await netListenerServer(
+      "NetListener pipeTo",
+      (conn) => conn.readable.pipeTo(conn.writable),
+    ),
+    await netListenerServer("NetListener read/write", readWriteEcho),
+    await nodeServer(),
+  ];
 }

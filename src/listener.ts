@@ -68,10 +68,16 @@ export * from "./net/listener.ts";
 export {
   type Addr,
   Connection,
+  type ConnectionOptions,
   type ConnectionTransport,
   type NetAddr,
   type UnixAddr,
 } from "./net/connection.ts";
+export {
+  ConnectionError,
+  type ConnectionErrorCode,
+  type ConnectionErrorOptions,
+} from "./net/connection_error.ts";
 export {
   IOCondition,
   type IOWatch,

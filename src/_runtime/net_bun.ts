@@ -9,7 +9,8 @@
 // UnixSocketListener), so that type checking and publishing do not need
 // bun-types.
 
-import type { Addr, ConnectionTransport } from "../net/connection.ts";
+import type { Addr, ConnectionTransport } from "../net/transport.ts";
+import { cannotWrite, toConnectionError } from "../net/connection_error.ts";
 import type { BindAddr, NetRuntime, RawListener } from "./net.ts";
 import { isIpLiteral } from "../net/_ip.ts";
 
@@ -20,6 +21,8 @@ interface BunSocket {
   shutdown(halfClose?: boolean): void;
   pause(): void;
   resume(): void;
+  setNoDelay(noDelay?: boolean): boolean;
+  setKeepAlive(enable?: boolean, initialDelay?: number): boolean;
   readonly localAddress?: string;
   readonly localPort?: number;
   readonly remoteAddress?: string;
@@ -65,7 +68,7 @@ interface Settle<T> {
 }
 
 function closedError(): Error {
-  return new Error("Cannot write to the connection as it is closed");
+  return cannotWrite("it is closed");
 }
 
 class BunTransport implements ConnectionTransport {
@@ -122,6 +125,18 @@ class BunTransport implements ConnectionTransport {
     return Promise.resolve();
   }
 
+  setNoDelay(on: boolean): void {
+    if (this.localAddr.transport === "tcp" && !this.#gone) {
+      this.#socket.setNoDelay(on);
+    }
+  }
+
+  setKeepAlive(on: boolean): void {
+    if (this.localAddr.transport === "tcp" && !this.#gone) {
+      this.#socket.setKeepAlive(on);
+    }
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -168,8 +183,9 @@ class BunTransport implements ConnectionTransport {
     if (this.#chunks.length === 0) this.#settleReader(null);
   }
 
-  onClose(error?: Error): void {
+  onClose(cause?: Error): void {
     this.#gone = true;
+    const error = cause && toConnectionError(cause, "use the connection");
     if (error !== undefined && !this.#closed) {
       this.#failure = { error };
       const reader = this.#reader;

@@ -1,7 +1,12 @@
 // Copyright 2026 the iox authors. MIT license.
 // Deno's sockets: Deno.listen for TCP and Unix, Deno.Conn's read/write ops.
 
-import type { Addr, ConnectionTransport } from "../net/connection.ts";
+import type { Addr, ConnectionTransport } from "../net/transport.ts";
+import {
+  cannotWrite,
+  type ConnectionErrorCode,
+  toConnectionError,
+} from "../net/connection_error.ts";
 import type { BindAddr, NetRuntime, RawListener } from "./net.ts";
 
 // One read returns at most this much. A read borrows a buffer from a small
@@ -32,6 +37,19 @@ function toAddr(addr: Deno.Addr): Addr {
 // The most a first write may carry and still leave as one segment on any
 // path: the smallest MSS a TCP peer may assume (RFC 9293).
 const FIRST_SEGMENT = 536;
+
+// Deno's error classes, by the code they carry as ConnectionErrors; a
+// BadResource is a socket closed under a pending call.
+function codeOf(error: unknown): ConnectionErrorCode {
+  const errors = Deno.errors;
+  if (error instanceof errors.ConnectionReset) return "ECONNRESET";
+  if (error instanceof errors.BrokenPipe) return "EPIPE";
+  if (error instanceof errors.BadResource) return "EPIPE";
+  if (error instanceof errors.ConnectionAborted) return "ECONNABORTED";
+  if (error instanceof errors.TimedOut) return "ETIMEDOUT";
+  if (error instanceof errors.InvalidData) return "EPROTO";
+  return "EIO";
+}
 
 class DenoTransport implements ConnectionTransport {
   readonly localAddr: Addr;
@@ -64,29 +82,68 @@ class DenoTransport implements ConnectionTransport {
       return chunk;
     }, (error) => {
       giveBack(buffer);
-      // A read cut short by our own close() is the end of the stream.
-      if (this.#closed) return null;
-      throw error;
+      return this.#readFailed(error);
     });
   }
 
+  readInto(buffer: Uint8Array): Promise<number | null> {
+    if (this.#closed) return Promise.resolve(null);
+    return this.#conn.read(buffer).catch(this.#onReadError);
+  }
+
+  #onReadError = (error: unknown): null => this.#readFailed(error);
+
+  #readFailed(error: unknown): null {
+    // A read cut short by our own close() is the end of the stream.
+    if (this.#closed) return null;
+    throw toConnectionError(error, "read from the connection", codeOf(error));
+  }
+
   write(chunk: Uint8Array): Promise<void> {
+    if (this.#closed) return Promise.reject(cannotWrite("it is closed"));
     if (this.#nagle && (this.#wrote || chunk.length > FIRST_SEGMENT)) {
       this.#nagle = false;
-      try {
-        (this.#conn as Deno.TcpConn).setNoDelay(true);
-      } catch {
-        // A socket that cannot take the option is broken: the write says so.
-      }
+      this.#noDelay(true);
     }
     this.#wrote = true;
-    return this.#conn.write(chunk).then((n) =>
-      n < chunk.length ? this.write(chunk.subarray(n)) : undefined
+    return this.#conn.write(chunk).then(
+      (n) => n < chunk.length ? this.write(chunk.subarray(n)) : undefined,
+      this.#onWriteError,
     );
   }
 
+  #onWriteError = (error: unknown): never => {
+    throw toConnectionError(error, "write to the connection", codeOf(error));
+  };
+
   closeWrite(): Promise<void> {
-    return this.#conn.closeWrite();
+    return this.#conn.closeWrite().catch((error) => {
+      throw toConnectionError(error, "shut down the connection", codeOf(error));
+    });
+  }
+
+  setNoDelay(on: boolean): void {
+    // The caller's choice from now on: no automatic switch.
+    if (this.localAddr.transport !== "tcp") return;
+    this.#nagle = false;
+    this.#noDelay(on);
+  }
+
+  setKeepAlive(on: boolean): void {
+    if (this.localAddr.transport !== "tcp") return;
+    try {
+      (this.#conn as Deno.TcpConn).setKeepAlive(on);
+    } catch {
+      // A broken socket: its next read or write says so.
+    }
+  }
+
+  #noDelay(on: boolean): void {
+    try {
+      (this.#conn as Deno.TcpConn).setNoDelay(on);
+    } catch {
+      // A socket that cannot take the option is broken: the write says so.
+    }
   }
 
   close(): void {

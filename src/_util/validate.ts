@@ -116,3 +116,28 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof value === "function") &&
     typeof (value as { then?: unknown }).then === "function";
 }
+
+/**
+ * Throws a `TypeError` unless `value` is a number, and a `RangeError` unless
+ * it is positive (`Infinity` allowed): a timeout in milliseconds that may
+ * be "never".
+ *
+ * @param value The argument to check.
+ * @param what The start of the message, e.g. "Cannot create listener as 'idleTimeoutMs'".
+ */
+export function assertTimeout(
+  value: unknown,
+  what: string,
+): asserts value is number {
+  const rule = "a positive number of milliseconds or Infinity";
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `${what} must be ${rule}: current value is ${formatValue(value)}`,
+    );
+  }
+  if (!(value > 0)) {
+    throw new RangeError(
+      `${what} must be ${rule}: current value is ${formatValue(value)}`,
+    );
+  }
+}

@@ -1,10 +1,11 @@
 // Copyright 2026 the iox authors. MIT license.
 // NetListener: accepting on many sockets. Guarantees: ../listener.ts.
 
-import { Connection } from "./connection.ts";
-import type { Addr, ConnectionTransport } from "./connection.ts";
+import { Connection, type ConnectionOptions } from "./connection.ts";
+import type { Addr, ConnectionTransport } from "./transport.ts";
 import { net, type RawListener, resolver } from "../_runtime/net.ts";
 import {
+  assertTimeout,
   formatValue,
   notAnAbortSignal,
   optionsObject,
@@ -85,6 +86,13 @@ export interface NetListenerOptions {
    * @default {Infinity}
    */
   maxConnections?: number;
+  /**
+   * Closes an accepted connection once nothing was read or written on it
+   * for this many milliseconds: see `ConnectionOptions.idleTimeoutMs`.
+   *
+   * @default {Infinity}
+   */
+  idleTimeoutMs?: number;
   /**
    * Receives what goes wrong without a caller to reject: a client handler
    * that throws or rejects, an `onDispose` that throws, a failed accept.
@@ -319,6 +327,9 @@ function openError(spec: Spec, error: unknown, bound?: string): Error {
 class CountedTransport implements ConnectionTransport {
   readonly localAddr: Addr;
   readonly remoteAddr: Addr;
+  readInto?: (buffer: Uint8Array) => Promise<number | null>;
+  setNoDelay?: (on: boolean) => void;
+  setKeepAlive?: (on: boolean) => void;
   #inner: ConnectionTransport;
   #release: () => void;
 
@@ -327,6 +338,14 @@ class CountedTransport implements ConnectionTransport {
     this.#release = release;
     this.localAddr = inner.localAddr;
     this.remoteAddr = inner.remoteAddr;
+    // The optional members exactly as the socket's transport has them.
+    if (inner.readInto) this.readInto = inner.readInto.bind(inner);
+    if (inner.setNoDelay) this.setNoDelay = inner.setNoDelay.bind(inner);
+    if (inner.setKeepAlive) this.setKeepAlive = inner.setKeepAlive.bind(inner);
+  }
+
+  get alpnProtocol(): string | null {
+    return this.#inner.alpnProtocol ?? null;
   }
 
   read(): Promise<Uint8Array | null> {
@@ -395,18 +414,27 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
   #active = 0;
   #errors = 0;
   #release = () => void this.#active--;
+  #connectionOptions: ConnectionOptions;
 
   /**
    * Creates a listener that listens nowhere yet: call
    * {@linkcode NetListener.open} or {@linkcode NetListener.add}.
    *
-   * @param options The `name`, `maxConnections` and `onError`.
-   * @throws {TypeError} If `name` is not a string or `onError` not a function.
-   * @throws {RangeError} If `maxConnections` is not a positive integer or `Infinity`.
+   * @param options The `name`, `maxConnections`, `idleTimeoutMs` and `onError`.
+   * @throws {TypeError} If `name` is not a string, `onError` not a function
+   * or `idleTimeoutMs` not a number.
+   * @throws {RangeError} If `maxConnections` is not a positive integer or
+   * `Infinity`, or `idleTimeoutMs` not positive.
    */
   constructor(options?: NetListenerOptions) {
-    const { name = "net-listener", maxConnections = Infinity, onError } =
-      optionsObject(options, "create listener");
+    const {
+      name = "net-listener",
+      maxConnections = Infinity,
+      onError,
+      idleTimeoutMs = Infinity,
+    } = optionsObject(options, "create listener");
+    assertTimeout(idleTimeoutMs, "Cannot create listener as 'idleTimeoutMs'");
+    this.#connectionOptions = { idleTimeoutMs };
     if (typeof name !== "string") {
       throw new TypeError(
         `Cannot create listener as 'name' must be a string: current value is ${
@@ -865,7 +893,10 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     }
     this.#accepted++;
     this.#active++;
-    const conn = new Connection(new CountedTransport(transport, this.#release));
+    const conn = new Connection(
+      new CountedTransport(transport, this.#release),
+      this.#connectionOptions,
+    );
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) waiter.settle(conn);
     else if (this.#handler !== null) this.#invoke(this.#handler, conn);

@@ -166,7 +166,11 @@ describe("Connection", () => {
     assert.deepEqual(await pending, { done: true, value: undefined });
     await assert.rejects(
       conn.writable.getWriter().write(bytes("late")),
-      /^Error: Cannot write to the connection as it is closed$/,
+      {
+        name: "ConnectionError",
+        code: "EPIPE",
+        message: "Cannot write to the connection as it is closed",
+      },
     );
   });
 
