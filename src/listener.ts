@@ -65,6 +65,7 @@
  */
 
 export * from "./net/listener.ts";
+export type { TlsListenOptions } from "./net/_tls.ts";
 export {
   type Addr,
   Connection,

@@ -54,6 +54,7 @@ function codeOf(error: unknown): ConnectionErrorCode {
 class DenoTransport implements ConnectionTransport {
   readonly localAddr: Addr;
   readonly remoteAddr: Addr;
+  readonly alpnProtocol: string | null;
   #conn: Deno.Conn;
   #closed = false;
   // Bun's sockets never delay small writes (TCP_NODELAY); neither do these,
@@ -66,9 +67,11 @@ class DenoTransport implements ConnectionTransport {
   #nagle: boolean;
   #wrote = false;
 
-  constructor(conn: Deno.Conn) {
+  constructor(conn: Deno.Conn, alpnProtocol: string | null = null) {
     this.#conn = conn;
-    this.#nagle = conn.localAddr.transport === "tcp";
+    this.alpnProtocol = alpnProtocol;
+    this.#nagle = conn.localAddr.transport === "tcp" &&
+      typeof (conn as Deno.TcpConn).setNoDelay === "function";
     this.localAddr = toAddr(conn.localAddr);
     this.remoteAddr = toAddr(conn.remoteAddr);
   }
@@ -130,7 +133,9 @@ class DenoTransport implements ConnectionTransport {
   }
 
   setKeepAlive(on: boolean): void {
-    if (this.localAddr.transport !== "tcp") return;
+    if (typeof (this.#conn as Deno.TcpConn).setKeepAlive !== "function") {
+      return;
+    }
     try {
       (this.#conn as Deno.TcpConn).setKeepAlive(on);
     } catch {
@@ -139,6 +144,8 @@ class DenoTransport implements ConnectionTransport {
   }
 
   #noDelay(on: boolean): void {
+    // A TLS connection has no such option under Deno.
+    if (typeof (this.#conn as Deno.TcpConn).setNoDelay !== "function") return;
     try {
       (this.#conn as Deno.TcpConn).setNoDelay(on);
     } catch {
@@ -190,6 +197,121 @@ class DenoListener implements RawListener {
   }
 }
 
+// A handshake's outcome; `null` once the listener was closed.
+type Accepted =
+  | { ok: true; transport: DenoTransport | null }
+  | { ok: false; error: unknown };
+
+// A TLS listener: each accepted connection completes its handshake before
+// it is handed out, without holding up the accepts behind it (a client
+// that never finishes its handshake would otherwise stop the listener).
+// While someone waits, connections are accepted and their handshakes run
+// side by side; the first to complete settles the wait, the others queue.
+class DenoTlsListener implements RawListener {
+  readonly addr: Addr;
+  #listener: Deno.TlsListener;
+  #closed = false;
+  #accepting = false;
+  #done: Accepted[] = [];
+  #waiter: PromiseWithResolvers<DenoTransport | null> | null = null;
+  #handshaking = new Set<Deno.TlsConn>();
+
+  constructor(listener: Deno.TlsListener) {
+    this.#listener = listener;
+    this.addr = toAddr(listener.addr);
+  }
+
+  accept(): Promise<DenoTransport | null> {
+    if (this.#closed) return Promise.resolve(null);
+    const done = this.#done.shift();
+    if (done !== undefined) {
+      return done.ok
+        ? Promise.resolve(done.transport)
+        : Promise.reject(done.error);
+    }
+    this.#waiter ??= Promise.withResolvers();
+    void this.#acceptWhileWaited();
+    return this.#waiter.promise;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#listener.close();
+    } catch {
+      // Already closed: nothing left to release.
+    }
+    for (const conn of this.#handshaking) conn.close();
+    this.#handshaking.clear();
+    for (const done of this.#done.splice(0)) {
+      if (done.ok) done.transport?.close();
+    }
+    this.#settle({ ok: true, transport: null });
+  }
+
+  async #acceptWhileWaited(): Promise<void> {
+    if (this.#accepting) return;
+    this.#accepting = true;
+    try {
+      while (this.#waiter !== null && !this.#closed) {
+        let conn: Deno.TlsConn;
+        try {
+          conn = await this.#listener.accept();
+        } catch (error) {
+          if (this.#closed || error instanceof Deno.errors.BadResource) {
+            this.#settle({ ok: true, transport: null });
+            return;
+          }
+          this.#settle({ ok: false, error });
+          continue;
+        }
+        if (this.#closed) {
+          conn.close();
+          return;
+        }
+        void this.#handshake(conn);
+      }
+    } finally {
+      this.#accepting = false;
+    }
+  }
+
+  async #handshake(conn: Deno.TlsConn): Promise<void> {
+    this.#handshaking.add(conn);
+    let accepted: Accepted;
+    try {
+      const { alpnProtocol } = await conn.handshake();
+      accepted = { ok: true, transport: new DenoTransport(conn, alpnProtocol) };
+    } catch (error) {
+      try {
+        conn.close();
+      } catch {
+        // Closed by close() meanwhile.
+      }
+      accepted = {
+        ok: false,
+        error: toConnectionError(error, "complete the TLS handshake", "EPROTO"),
+      };
+    }
+    if (!this.#handshaking.delete(conn)) return;
+    this.#settle(accepted);
+  }
+
+  #settle(accepted: Accepted): void {
+    const waiter = this.#waiter;
+    if (waiter === null) {
+      if (!accepted.ok || accepted.transport !== null) {
+        this.#done.push(accepted);
+      }
+      return;
+    }
+    this.#waiter = null;
+    if (accepted.ok) waiter.resolve(accepted.transport);
+    else waiter.reject(accepted.error);
+  }
+}
+
 function isDenoListener(value: object): value is Deno.Listener {
   const candidate = value as Partial<Deno.Listener>;
   const transport = candidate.addr?.transport;
@@ -201,10 +323,24 @@ function isDenoListener(value: object): value is Deno.Listener {
 /** Deno's network layer. */
 export const denoNet: NetRuntime = {
   listen(addr: BindAddr): RawListener {
-    return new DenoListener(
-      addr.transport === "unix"
-        ? Deno.listen({ transport: "unix", path: addr.path })
-        : Deno.listen({ hostname: addr.hostname, port: addr.port }),
+    if (addr.transport === "unix") {
+      return new DenoListener(
+        Deno.listen({ transport: "unix", path: addr.path }),
+      );
+    }
+    const { hostname, port, tls } = addr;
+    if (tls === undefined) {
+      return new DenoListener(Deno.listen({ hostname, port }));
+    }
+    const { cert, key, alpnProtocols } = tls;
+    return new DenoTlsListener(
+      Deno.listenTls({
+        hostname,
+        port,
+        cert,
+        key,
+        ...(alpnProtocols === undefined ? {} : { alpnProtocols }),
+      }),
     );
   },
   adopt(listener: object): RawListener | null {

@@ -70,7 +70,10 @@ export class ConnectionReadable extends ReadableStream<Uint8Array> {
   ): ReadableStream<T> {
     internals.use(this.#conn, false, "pipe the stream");
     if (transform.writable instanceof ConnectionWritable) {
-      internals.release(ConnectionWritable.connectionOf(transform.writable), true);
+      internals.release(
+        ConnectionWritable.connectionOf(transform.writable),
+        true,
+      );
     }
     return super.pipeThrough(transform, options);
   }

@@ -67,7 +67,14 @@
  * @module
  */
 
-import { ERR, HUP, IN, internals, type Observation, OUT } from "./_internals.ts";
+import {
+  ERR,
+  HUP,
+  IN,
+  internals,
+  type Observation,
+  OUT,
+} from "./_internals.ts";
 import {
   ConnectionReadable,
   ConnectionWritable,
@@ -76,7 +83,11 @@ import {
 import { type IdleMember, watchIdle } from "./_idle.ts";
 import { cannotWrite } from "./connection_error.ts";
 import type { Addr, ConnectionTransport } from "./transport.ts";
-import { assertTimeout, formatValue, optionsObject } from "../_util/validate.ts";
+import {
+  assertTimeout,
+  formatValue,
+  optionsObject,
+} from "../_util/validate.ts";
 
 export type {
   Addr,

@@ -3,7 +3,14 @@
 
 import { Connection, type ConnectionOptions } from "./connection.ts";
 import type { Addr, ConnectionTransport } from "./transport.ts";
-import { net, type RawListener, resolver } from "../_runtime/net.ts";
+import {
+  type BindAddr,
+  net,
+  type RawListener,
+  resolver,
+} from "../_runtime/net.ts";
+import { checkTls, type TlsListenOptions } from "./_tls.ts";
+import { ConnectionError } from "./connection_error.ts";
 import {
   assertTimeout,
   formatValue,
@@ -29,6 +36,14 @@ export interface TcpListenAddress {
   hostname?: string;
   /** The port, 0 for one chosen by the system. */
   port: number;
+  /**
+   * Serve TLS on this address with this certificate and key: each
+   * connection is handed out once its handshake completed; a failed
+   * handshake closes that connection and goes to `onError`.
+   *
+   * @default {undefined}
+   */
+  tls?: TlsListenOptions;
 }
 
 /** A Unix domain socket to listen on. */
@@ -157,13 +172,9 @@ interface Waiter {
   settle(conn: Connection | null): void;
 }
 
-type Bind =
-  | { transport: "tcp"; hostname: string; port: number }
-  | { transport: "unix"; path: string };
-
 interface Spec {
   label: string;
-  bind: Bind;
+  bind: BindAddr;
 }
 
 const PORT_RETRIES = 8;
@@ -288,10 +299,12 @@ function parseObject(address: Record<string, unknown>): Spec {
   }
   const bracketed = /^\[(.*:.*)\]$/.exec(given);
   const hostname = checkHostname(bracketed ? bracketed[1]! : given, "");
-  return {
-    label: tcpLabel(hostname, port),
-    bind: { transport: "tcp", hostname, port },
-  };
+  const label = tcpLabel(hostname, port);
+  const bind: BindAddr = { transport: "tcp", hostname, port };
+  if (address.tls !== undefined) {
+    bind.tls = checkTls(address.tls, ` on '${label}'`);
+  }
+  return { label, bind };
 }
 
 function parse(address: unknown): Spec {
@@ -817,7 +830,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       let host: string | undefined;
       try {
         for (host of hosts) {
-          const raw = net.listen({ transport: "tcp", hostname: host, port });
+          const raw = net.listen({ ...bind, hostname: host, port });
           group.push(raw);
           if (port === 0 && raw.addr.transport === "tcp") port = raw.addr.port;
         }
@@ -853,8 +866,10 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
           backoff = 0;
         } catch (error) {
           if (!this.#raws.has(raw)) break;
-          // Out of file descriptors, say: report, back off, go on.
           this.#report(error);
+          // One connection's failed TLS handshake: the listener is fine.
+          if (error instanceof ConnectionError) continue;
+          // Out of file descriptors, say: back off, go on.
           backoff = Math.min(Math.max(backoff * 2, 5), MAX_BACKOFF_MS);
           await this.#sleep(backoff);
           continue;

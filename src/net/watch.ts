@@ -37,7 +37,14 @@
  */
 
 import { Connection } from "./connection.ts";
-import { ERR, HUP, IN, internals, type Observation, OUT } from "./_internals.ts";
+import {
+  ERR,
+  HUP,
+  IN,
+  internals,
+  type Observation,
+  OUT,
+} from "./_internals.ts";
 import { nextTurn } from "../_runtime/event_loop.ts";
 import {
   notAFunction,
