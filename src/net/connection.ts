@@ -479,7 +479,8 @@ export class Connection implements AsyncDisposable {
    * @throws {TypeError} If `on` is not a boolean.
    */
   setNoDelay(on = true): void {
-    this.#transport.setNoDelay?.(checkBoolean(on, "set no-delay"));
+    checkBoolean(on, "set no-delay");
+    this.#transport.setNoDelay?.(on);
   }
 
   /**
@@ -506,7 +507,8 @@ export class Connection implements AsyncDisposable {
    * @throws {TypeError} If `on` is not a boolean.
    */
   setKeepAlive(on = true): void {
-    this.#transport.setKeepAlive?.(checkBoolean(on, "set keep-alive"));
+    checkBoolean(on, "set keep-alive");
+    this.#transport.setKeepAlive?.(on);
   }
 
   /**
@@ -859,7 +861,7 @@ export class Connection implements AsyncDisposable {
   }
 }
 
-function checkBoolean(on: unknown, action: string): boolean {
+function checkBoolean(on: unknown, action: string): void {
   if (typeof on !== "boolean") {
     throw new TypeError(
       `Cannot ${action} as 'on' must be a boolean: current value is ${
@@ -867,7 +869,6 @@ function checkBoolean(on: unknown, action: string): boolean {
       }`,
     );
   }
-  return on;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
