@@ -2,7 +2,9 @@
 // The README's Task examples, run as a user would run them.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { connect as tlsConnect } from "node:tls";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { join } from "node:path";
@@ -86,6 +88,66 @@ describe("examples/connect_many.ts", () => {
       assert.match(outcomes.at(-1)!.error!, /ECONNREFUSED/);
     } finally {
       remove();
+    }
+  });
+});
+
+describe("examples/tls_echo_server.ts", () => {
+  test("runs with one command, echoes over TLS with ALPN, stops on SIGINT", async () => {
+    const file = fileURLToPath(
+      new URL("../examples/tls_echo_server.ts", import.meta.url),
+    );
+    const args = "Bun" in globalThis
+      ? [file]
+      : ["run", "-A", "--no-check", file];
+    const child = spawn(process.execPath, args, {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    // Deno's child_process reports the signal sent rather than the exit
+    // code of a child that handled it: what it printed says it stopped.
+    const exited = new Promise<void>((resolve) =>
+      child.once("exit", () => resolve())
+    );
+    try {
+      let output = "";
+      const line = await new Promise<string>((resolve, reject) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+          output += chunk;
+          if (output.includes("\n")) resolve(output);
+        });
+        child.once("exit", () => reject(new Error(`exited: ${output}`)));
+      });
+      const match =
+        /^tls echo server listening on 127\.0\.0\.1:(\d+) \(certificate: (.+)\)$/m
+          .exec(line);
+      assert.ok(match, line);
+      const reply = await new Promise<{ text: string; alpn: unknown }>(
+        (resolve, reject) => {
+          const socket = tlsConnect({
+            host: "127.0.0.1",
+            port: Number(match[1]),
+            ca: readFileSync(match[2]!, "utf8"),
+            servername: "localhost",
+            ALPNProtocols: ["echo/1"],
+          });
+          let text = "";
+          let alpn: unknown;
+          socket.on("secureConnect", () => {
+            alpn = socket.alpnProtocol;
+            socket.end("over tls");
+          });
+          socket.on("data", (chunk: Buffer) => text += chunk);
+          socket.on("error", reject);
+          socket.on("close", () => resolve({ text, alpn }));
+        },
+      );
+      assert.deepEqual(reply, { text: "over tls", alpn: "echo/1" });
+      child.kill("SIGINT");
+      await exited;
+      assert.match(output, /\ntls echo server stopped\n$/);
+    } finally {
+      child.kill();
+      await exited;
     }
   });
 });
