@@ -9,8 +9,7 @@
 // called through the prototype, a Response body) can use it meanwhile; to
 // spare the standard release (which makes TypeErrors) when nobody looks
 // again, the lock is released only when the stream is next used.
-import type { Connection } from "./connection.ts";
-import { internals } from "./_internals.ts";
+import type { Channel } from "./_channel.ts";
 
 /**
  * The error for using a stream that a direct pipe holds.
@@ -26,21 +25,21 @@ export function lockedError(action: string): TypeError {
 
 /** `Connection.readable`. */
 export class ConnectionReadable extends ReadableStream<Uint8Array> {
-  #conn: Connection;
+  #channel: Channel;
 
-  constructor(conn: Connection, source: UnderlyingDefaultSource<Uint8Array>) {
+  constructor(channel: Channel, source: UnderlyingDefaultSource<Uint8Array>) {
     super(source, { highWaterMark: 0 });
-    this.#conn = conn;
+    this.#channel = channel;
   }
 
   override get locked(): boolean {
-    internals.release(this.#conn, false);
+    this.#channel.release(false);
     return super.locked;
   }
 
   override cancel(reason?: unknown): Promise<void> {
     try {
-      internals.use(this.#conn, false, "cancel the stream");
+      this.#channel.use(false, "cancel the stream");
     } catch (error) {
       return Promise.reject(error);
     }
@@ -57,7 +56,7 @@ export class ConnectionReadable extends ReadableStream<Uint8Array> {
   override getReader(
     options?: ReadableStreamGetReaderOptions,
   ): ReadableStreamReader<Uint8Array> {
-    internals.use(this.#conn, false, "get a reader");
+    this.#channel.use(false, "get a reader");
     return super.getReader(options);
   }
 
@@ -68,12 +67,9 @@ export class ConnectionReadable extends ReadableStream<Uint8Array> {
     },
     options?: StreamPipeOptions,
   ): ReadableStream<T> {
-    internals.use(this.#conn, false, "pipe the stream");
+    this.#channel.use(false, "pipe the stream");
     if (transform.writable instanceof ConnectionWritable) {
-      internals.release(
-        ConnectionWritable.connectionOf(transform.writable),
-        true,
-      );
+      ConnectionWritable.channelOf(transform.writable).release(true);
     }
     return super.pipeThrough(transform, options);
   }
@@ -84,16 +80,15 @@ export class ConnectionReadable extends ReadableStream<Uint8Array> {
   ): Promise<void> {
     try {
       if (destination instanceof ConnectionWritable) {
-        const piping = internals.pipeTo(
-          this.#conn,
-          ConnectionWritable.connectionOf(destination),
+        const piping = this.#channel.pipeTo(
+          ConnectionWritable.channelOf(destination),
           this,
           destination,
           options,
         );
         if (piping !== null) return piping;
       }
-      internals.use(this.#conn, false, "pipe the stream");
+      this.#channel.use(false, "pipe the stream");
     } catch (error) {
       return Promise.reject(error);
     }
@@ -101,14 +96,14 @@ export class ConnectionReadable extends ReadableStream<Uint8Array> {
   }
 
   override tee(): [ReadableStream<Uint8Array>, ReadableStream<Uint8Array>] {
-    internals.use(this.#conn, false, "tee the stream");
+    this.#channel.use(false, "tee the stream");
     return super.tee();
   }
 
   override values(
     options?: ReadableStreamIteratorOptions,
   ): AsyncIterableIterator<Uint8Array> {
-    internals.use(this.#conn, false, "iterate the stream");
+    this.#channel.use(false, "iterate the stream");
     return super.values(options);
   }
 
@@ -121,26 +116,26 @@ export class ConnectionReadable extends ReadableStream<Uint8Array> {
 
 /** `Connection.writable`, which a direct pipe can hold as the readable. */
 export class ConnectionWritable extends WritableStream<Uint8Array> {
-  /** The connection a writable belongs to. */
-  static connectionOf(writable: ConnectionWritable): Connection {
-    return writable.#conn;
+  /** The channel a writable belongs to. */
+  static channelOf(writable: ConnectionWritable): Channel {
+    return writable.#channel;
   }
 
-  #conn: Connection;
+  #channel: Channel;
 
-  constructor(conn: Connection, sink: UnderlyingSink<Uint8Array>) {
+  constructor(channel: Channel, sink: UnderlyingSink<Uint8Array>) {
     super(sink);
-    this.#conn = conn;
+    this.#channel = channel;
   }
 
   override get locked(): boolean {
-    internals.release(this.#conn, true);
+    this.#channel.release(true);
     return super.locked;
   }
 
   override abort(reason?: unknown): Promise<void> {
     try {
-      internals.use(this.#conn, true, "abort the stream");
+      this.#channel.use(true, "abort the stream");
     } catch (error) {
       return Promise.reject(error);
     }
@@ -149,7 +144,7 @@ export class ConnectionWritable extends WritableStream<Uint8Array> {
 
   override close(): Promise<void> {
     try {
-      internals.use(this.#conn, true, "close the stream");
+      this.#channel.use(true, "close the stream");
     } catch (error) {
       return Promise.reject(error);
     }
@@ -157,7 +152,7 @@ export class ConnectionWritable extends WritableStream<Uint8Array> {
   }
 
   override getWriter(): WritableStreamDefaultWriter<Uint8Array> {
-    internals.use(this.#conn, true, "get a writer");
+    this.#channel.use(true, "get a writer");
     return super.getWriter();
   }
 }

@@ -37,14 +37,8 @@
  */
 
 import { Connection } from "./connection.ts";
-import {
-  ERR,
-  HUP,
-  IN,
-  internals,
-  type Observation,
-  OUT,
-} from "./_internals.ts";
+import { ERR, HUP, IN, type Observation, OUT } from "./_channel.ts";
+import { internals } from "./_internals.ts";
 import { nextTurn } from "../_runtime/event_loop.ts";
 import {
   notAFunction,
@@ -145,7 +139,7 @@ class Watch implements IOWatch {
     this.#onError = options?.onError ?? ((error) => console.error(error));
     const signal = options?.signal;
     if (signal?.aborted) return;
-    const observation = internals.observe(conn, () => this.#schedule());
+    const observation = internals.channel(conn).observe(() => this.#schedule());
     if (observation.closed) return;
     this.#observation = observation;
     if (signal) {

@@ -101,13 +101,18 @@ describe("Connection.read and write", () => {
     const reader = conn.readable.getReader();
     await assert.rejects(conn.read(new Uint8Array(1)), {
       name: "TypeError",
-      message:
-        "Cannot read from the connection as the stream is locked: it is being piped to a connection",
+      message: "Cannot read from the connection as its readable is locked",
     });
     reader.releaseLock();
     const writer = conn.writable.getWriter();
-    await assert.rejects(conn.write(bytes("x")), TypeError);
-    await assert.rejects(conn.closeWrite(), TypeError);
+    await assert.rejects(conn.write(bytes("x")), {
+      name: "TypeError",
+      message: "Cannot write to the connection as its writable is locked",
+    });
+    await assert.rejects(conn.closeWrite(), {
+      name: "TypeError",
+      message: "Cannot shut down the connection as its writable is locked",
+    });
     writer.releaseLock();
     assert.equal(await conn.write(bytes("x")), 1);
   });
