@@ -17,7 +17,13 @@
 // sends PAYLOAD bytes, ends its sending side, reads the echo to the end
 // (checking every byte came back) and closes.
 import { connect, createServer, type Socket } from "node:net";
-import { type Connection, NetListener } from "../src/listener.ts";
+import process from "node:process";
+import {
+  type Addr,
+  Connection,
+  type ConnectionTransport,
+  NetListener,
+} from "../src/listener.ts";
 
 /** Clients connecting at once in one load. */
 export const CLIENTS = 16;
@@ -125,6 +131,86 @@ function rawDenoReadWrite(): EchoServer {
   };
 }
 
+// Another transport for Connection under Deno: node:net's sockets (Deno's
+// Node compatibility layer, over the same Deno ops), driven the way
+// src/_runtime/net_bun.ts drives Bun's callbacks. Only to compare it with
+// Deno.Conn under NetListener; see docs/listener.md.
+class NodeSocketTransport implements ConnectionTransport {
+  readonly localAddr: Addr;
+  readonly remoteAddr: Addr;
+  #socket: Socket;
+  #chunks: Uint8Array[] = [];
+  #reader: ((chunk: Uint8Array | null) => void) | null = null;
+  #eof = false;
+
+  constructor(socket: Socket) {
+    this.#socket = socket;
+    this.localAddr = {
+      transport: "tcp",
+      hostname: socket.localAddress ?? "",
+      port: socket.localPort ?? 0,
+    };
+    this.remoteAddr = {
+      transport: "tcp",
+      hostname: socket.remoteAddress ?? "",
+      port: socket.remotePort ?? 0,
+    };
+    socket.on("data", (chunk: Uint8Array) => {
+      const reader = this.#reader;
+      this.#reader = null;
+      if (reader !== null) reader(chunk);
+      else this.#chunks.push(chunk);
+    });
+    socket.on("end", () => {
+      this.#eof = true;
+      const reader = this.#reader;
+      this.#reader = null;
+      reader?.(null);
+    });
+    socket.on("error", () => {});
+  }
+
+  read(): Promise<Uint8Array | null> {
+    const chunk = this.#chunks.shift();
+    if (chunk !== undefined) return Promise.resolve(chunk);
+    if (this.#eof) return Promise.resolve(null);
+    return new Promise((resolve) => this.#reader = resolve);
+  }
+
+  write(chunk: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.#socket.write(chunk, (error) => error ? reject(error) : resolve())
+    );
+  }
+
+  closeWrite(): Promise<void> {
+    this.#socket.end();
+    return Promise.resolve();
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+}
+
+function connectionOverNodeNet(): Promise<EchoServer> {
+  const server = createServer(
+    { allowHalfOpen: true },
+    (socket) =>
+      void readWriteEcho(new Connection(new NodeSocketTransport(socket))),
+  );
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      resolve({
+        name: "Connection on node:net",
+        port: typeof address === "object" && address ? address.port : 0,
+        close: () => server.close(),
+      });
+    });
+  });
+}
+
 /** An echo with Connection's read and write, closing at the end. */
 export async function readWriteEcho(conn: Connection): Promise<void> {
   const buffer = new Uint8Array(16 * 1024);
@@ -165,7 +251,8 @@ function nodeServer(): Promise<EchoServer> {
 /**
  * Starts the servers: the raw loop first (the baseline), under Deno
  * Deno.Conn's read/write loop, then NetListener with pipeTo and with
- * read/write, then node:net last.
+ * read/write, under Deno with `--node-transport` on the command line
+ * Connection's read/write over node:net's sockets, then node:net last.
  */
 export async function startServers(): Promise<EchoServer[]> {
   const bun = "Bun" in globalThis;
@@ -177,6 +264,9 @@ export async function startServers(): Promise<EchoServer[]> {
       (conn) => conn.readable.pipeTo(conn.writable),
     ),
     await netListenerServer("NetListener read/write", readWriteEcho),
+    ...(bun || !process.argv.includes("--node-transport")
+      ? []
+      : [await connectionOverNodeNet()]),
     await nodeServer(),
   ];
 }
