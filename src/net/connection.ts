@@ -247,7 +247,10 @@ export class Connection implements AsyncDisposable {
    *   localAddr: addr,
    *   remoteAddr: addr,
    *   read: () => Promise.resolve(null),
-   *   write: (chunk) => void sent.push(...chunk) ?? Promise.resolve(),
+   *   write: (chunk) => {
+   *     sent.push(...chunk);
+   *     return Promise.resolve();
+   *   },
    *   closeWrite: () => Promise.resolve(),
    *   close: () => {},
    * });
