@@ -29,6 +29,12 @@ import {
 export const CLIENTS = 16;
 /** Bytes each client sends. */
 export const PAYLOAD = 100;
+/**
+ * The buffer a read/write echo allocates per connection: enough for the
+ * payload many times over. Zeroing a 16 KiB one took 15% of the server's
+ * time under Bun.
+ */
+export const BUFFER_SIZE = 4096;
 const payload = new Uint8Array(PAYLOAD).fill(0x70);
 
 function roundTrip(port: number): Promise<void> {
@@ -117,7 +123,7 @@ function rawDenoReadWrite(): EchoServer {
   (async () => {
     for await (const conn of listener) {
       (async () => {
-        const buffer = new Uint8Array(16 * 1024);
+        const buffer = new Uint8Array(BUFFER_SIZE);
         for (let n; (n = await conn.read(buffer)) !== null;) {
           await conn.write(buffer.subarray(0, n));
         }
@@ -213,7 +219,7 @@ function connectionOverNodeNet(): Promise<EchoServer> {
 
 /** An echo with Connection's read and write, closing at the end. */
 export async function readWriteEcho(conn: Connection): Promise<void> {
-  const buffer = new Uint8Array(16 * 1024);
+  const buffer = new Uint8Array(BUFFER_SIZE);
   try {
     for (let n; (n = await conn.read(buffer)) !== null;) {
       await conn.write(buffer.subarray(0, n));

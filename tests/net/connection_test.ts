@@ -422,6 +422,25 @@ describe("watch", () => {
     assert.equal(inWatch.active, false);
   });
 
+  test("dispatches on the next turn without a timer (a zero timer waits 1 ms or more)", async () => {
+    const { transport, conn } = fake();
+    const realSetTimeout = globalThis.setTimeout;
+    let timers = 0;
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      timers++;
+      return realSetTimeout(...args);
+    }) as typeof setTimeout;
+    try {
+      const calls = recorder(() => calls.seen.length < 5);
+      transport.push(bytes("ping"));
+      watch(conn, IN | OUT, calls.callback);
+      while (calls.seen.length < 5) await calls.next();
+    } finally {
+      globalThis.setTimeout = realSetTimeout;
+    }
+    assert.equal(timers, 0);
+  });
+
   test("is level-triggered until the callback returns false", async () => {
     const { transport, conn } = fake();
     transport.push(bytes("unread"));
