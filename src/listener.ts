@@ -65,7 +65,7 @@
  */
 
 export * from "./net/listener.ts";
-export type { TlsListenOptions } from "./net/_tls.ts";
+export { TLS_HANDSHAKE_TIMEOUT_MS, type TlsListenOptions } from "./net/_tls.ts";
 export {
   type Addr,
   Connection,

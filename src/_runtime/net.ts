@@ -4,7 +4,7 @@
 // runtime every socket operation throws a clear error.
 
 import type { Addr, ConnectionTransport } from "../net/transport.ts";
-import type { TlsListenOptions } from "../net/_tls.ts";
+import type { TlsConfig } from "../net/_tls.ts";
 import { denoNet } from "./net_deno.ts";
 import { bunNet } from "./net_bun.ts";
 import { runtime, unsupportedRuntime } from "./mod.ts";
@@ -29,7 +29,7 @@ export interface RawListener {
  * connections have completed their handshake), or a Unix path.
  */
 export type BindAddr =
-  | { transport: "tcp"; hostname: string; port: number; tls?: TlsListenOptions }
+  | { transport: "tcp"; hostname: string; port: number; tls?: TlsConfig }
   | { transport: "unix"; path: string };
 
 /** What the listener needs from the runtime. */

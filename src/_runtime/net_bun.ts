@@ -297,23 +297,28 @@ class BunListener implements RawListener {
   // Bound to one IP address, every connection's local address is that one,
   // and asking the socket for it costs a system call per connection.
   #fixedLocal: boolean;
+  // TLS: how long a handshake may take (null: plain TCP or Unix), and the
+  // handshakes in progress with the timers that end them.
+  #handshakeTimeoutMs: number | null;
+  #handshaking = new Map<BunTransport, ReturnType<typeof setTimeout>>();
 
   constructor(
     listen: (handler: BunSocketHandler) => BunSocketListener,
-    tls = false,
+    handshakeTimeoutMs: number | null = null,
   ) {
+    this.#handshakeTimeoutMs = handshakeTimeoutMs;
     const handler: BunSocketHandler = {
       binaryType: "uint8array",
-      open: (socket) => this.#onOpen(socket, tls),
+      open: (socket) => this.#onOpen(socket),
       data: (socket, data) => transportOf(socket)?.onData(data),
       drain: (socket) => transportOf(socket)?.onDrain(),
       end: (socket) => transportOf(socket)?.onEnd(),
-      close: (socket, error) => transportOf(socket)?.onClose(error),
-      error: (socket, error) => transportOf(socket)?.onClose(error),
+      close: (socket, error) => this.#onClose(socket, error),
+      error: (socket, error) => this.#onClose(socket, error),
     };
     // With this handler, `open` comes before the handshake, so that a
     // failed one is seen (and reported) rather than silently dropped.
-    if (tls) {
+    if (handshakeTimeoutMs !== null) {
       handler.handshake = (socket, success, error) =>
         this.#onHandshake(socket, success, error);
     }
@@ -346,13 +351,18 @@ class BunListener implements RawListener {
       if (transport instanceof BunTransport) transport.close();
     }
     this.#accepted = [];
+    for (const [transport, timer] of this.#handshaking) {
+      clearTimeout(timer);
+      transport.close();
+    }
+    this.#handshaking.clear();
     this.#listener.stop(false);
     const acceptor = this.#acceptor;
     this.#acceptor = null;
     acceptor?.resolve(null);
   }
 
-  #onOpen(socket: BunSocket, tls: boolean): void {
+  #onOpen(socket: BunSocket): void {
     const { addr } = this;
     const unix = addr.transport === "unix";
     const transport = new BunTransport(
@@ -369,13 +379,54 @@ class BunListener implements RawListener {
       },
     );
     socket.data = transport;
+    const timeoutMs = this.#handshakeTimeoutMs;
     if (this.#closed) transport.close();
-    else if (!tls) this.#deliver(transport);
+    else if (timeoutMs === null) this.#deliver(transport);
+    else {
+      this.#handshaking.set(
+        transport,
+        setTimeout(() => {
+          this.#handshaking.delete(transport);
+          transport.close();
+          this.#deliver(
+            new ConnectionError(
+              `Cannot complete the TLS handshake: ETIMEDOUT: none within ${timeoutMs} ms`,
+              "ETIMEDOUT",
+            ),
+          );
+        }, timeoutMs),
+      );
+    }
+  }
+
+  #onClose(socket: BunSocket, error?: Error): void {
+    const transport = transportOf(socket);
+    if (transport === null) return;
+    transport.onClose(error);
+    // A client gone before its TLS handshake completed.
+    if (this.#handshakeEnded(transport)) {
+      this.#deliver(
+        toConnectionError(
+          error ?? new Error("closed before the handshake completed"),
+          "complete the TLS handshake",
+          "EPROTO",
+        ),
+      );
+    }
+  }
+
+  // True if `transport` was in a handshake, which is over now.
+  #handshakeEnded(transport: BunTransport): boolean {
+    const timer = this.#handshaking.get(transport);
+    if (timer === undefined) return false;
+    clearTimeout(timer);
+    this.#handshaking.delete(transport);
+    return true;
   }
 
   #onHandshake(socket: BunSocket, success: boolean, error: Error | null): void {
     const transport = transportOf(socket);
-    if (transport === null || this.#closed) return;
+    if (transport === null || !this.#handshakeEnded(transport)) return;
     if (success) {
       transport.alpnProtocol = socket.alpnProtocol || null;
       this.#deliver(transport);
@@ -437,7 +488,7 @@ export const bunNet: NetRuntime = {
             },
           }),
         }),
-      tls !== undefined,
+      tls?.handshakeTimeoutMs ?? null,
     );
   },
   adopt(listener: object): RawListener | null {

@@ -4,6 +4,7 @@
 import type { Addr, ConnectionTransport } from "../net/transport.ts";
 import {
   cannotWrite,
+  ConnectionError,
   type ConnectionErrorCode,
   toConnectionError,
 } from "../net/connection_error.ts";
@@ -214,10 +215,13 @@ class DenoTlsListener implements RawListener {
   #accepting = false;
   #done: Accepted[] = [];
   #waiter: PromiseWithResolvers<DenoTransport | null> | null = null;
-  #handshaking = new Set<Deno.TlsConn>();
+  // Handshakes in progress, with the timers that end them.
+  #handshaking = new Map<Deno.TlsConn, ReturnType<typeof setTimeout>>();
+  #timeoutMs: number;
 
-  constructor(listener: Deno.TlsListener) {
+  constructor(listener: Deno.TlsListener, handshakeTimeoutMs: number) {
     this.#listener = listener;
+    this.#timeoutMs = handshakeTimeoutMs;
     this.addr = toAddr(listener.addr);
   }
 
@@ -242,7 +246,10 @@ class DenoTlsListener implements RawListener {
     } catch {
       // Already closed: nothing left to release.
     }
-    for (const conn of this.#handshaking) conn.close();
+    for (const [conn, timer] of this.#handshaking) {
+      clearTimeout(timer);
+      conn.close();
+    }
     this.#handshaking.clear();
     for (const done of this.#done.splice(0)) {
       if (done.ok) done.transport?.close();
@@ -278,23 +285,39 @@ class DenoTlsListener implements RawListener {
   }
 
   async #handshake(conn: Deno.TlsConn): Promise<void> {
-    this.#handshaking.add(conn);
+    const timeoutMs = this.#timeoutMs;
+    // A handshake on a socket closed under it may never settle: the timer
+    // reports the timeout itself.
+    this.#handshaking.set(
+      conn,
+      setTimeout(() => {
+        this.#handshaking.delete(conn);
+        conn.close();
+        this.#settle({
+          ok: false,
+          error: new ConnectionError(
+            `Cannot complete the TLS handshake: ETIMEDOUT: none within ${timeoutMs} ms`,
+            "ETIMEDOUT",
+          ),
+        });
+      }, timeoutMs),
+    );
     let accepted: Accepted;
     try {
       const { alpnProtocol } = await conn.handshake();
       accepted = { ok: true, transport: new DenoTransport(conn, alpnProtocol) };
     } catch (error) {
-      try {
-        conn.close();
-      } catch {
-        // Closed by close() meanwhile.
-      }
       accepted = {
         ok: false,
         error: toConnectionError(error, "complete the TLS handshake", "EPROTO"),
       };
     }
-    if (!this.#handshaking.delete(conn)) return;
+    const timer = this.#handshaking.get(conn);
+    // Timed out or closed with the listener meanwhile: already dealt with.
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.#handshaking.delete(conn);
+    if (!accepted.ok) conn.close();
     this.#settle(accepted);
   }
 
@@ -332,7 +355,7 @@ export const denoNet: NetRuntime = {
     if (tls === undefined) {
       return new DenoListener(Deno.listen({ hostname, port }));
     }
-    const { cert, key, alpnProtocols } = tls;
+    const { cert, key, alpnProtocols, handshakeTimeoutMs } = tls;
     return new DenoTlsListener(
       Deno.listenTls({
         hostname,
@@ -341,6 +364,7 @@ export const denoNet: NetRuntime = {
         key,
         ...(alpnProtocols === undefined ? {} : { alpnProtocols }),
       }),
+      handshakeTimeoutMs,
     );
   },
   adopt(listener: object): RawListener | null {

@@ -4,7 +4,14 @@
 // Whether the PEM text can be read is for the runtime to say when it
 // listens; `open()` then rejects naming the address, as for any failed bind.
 
-import { formatValue } from "../_util/validate.ts";
+import { assertTimeout, formatValue } from "../_util/validate.ts";
+
+/**
+ * How long a TLS client has to complete its handshake by default, in ms:
+ * one that connects and stays silent (or too slow) is closed then, so that
+ * it cannot hold a socket forever.
+ */
+export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** TLS for a TCP listen address: the server's certificate and key. */
 export interface TlsListenOptions {
@@ -19,6 +26,26 @@ export interface TlsListenOptions {
    * @default {undefined}
    */
   alpnProtocols?: string[];
+  /**
+   * How long a client has to complete its handshake; past it the
+   * connection is closed and `onError` gets a `ConnectionError` with code
+   * `"ETIMEDOUT"`.
+   *
+   * @default {TLS_HANDSHAKE_TIMEOUT_MS}
+   */
+  handshakeTimeoutMs?: number;
+}
+
+/** {@linkcode TlsListenOptions} as checked: every member present. */
+export interface TlsConfig {
+  /** The certificate chain, PEM text. */
+  cert: string;
+  /** The private key, PEM text. */
+  key: string;
+  /** The protocols offered to ALPN, if any. */
+  alpnProtocols?: string[];
+  /** How long a handshake may take. */
+  handshakeTimeoutMs: number;
 }
 
 /**
@@ -26,11 +53,13 @@ export interface TlsListenOptions {
  *
  * @param tls The value given.
  * @param where The address, for messages ("on '127.0.0.1:0'").
- * @returns A copy with only the known members.
+ * @returns A copy with only the known members, the defaults filled in.
  * @throws {TypeError} If it is not an object with non-empty `cert` and
- * `key` strings and, if given, `alpnProtocols` an array of non-empty strings.
+ * `key` strings and, if given, `alpnProtocols` an array of non-empty strings
+ * and `handshakeTimeoutMs` a number.
+ * @throws {RangeError} If `handshakeTimeoutMs` is not positive.
  */
-export function checkTls(tls: unknown, where: string): TlsListenOptions {
+export function checkTls(tls: unknown, where: string): TlsConfig {
   if (typeof tls !== "object" || tls === null) {
     throw new TypeError(
       `Cannot open listener${where} as 'tls' must be an object with 'cert' and 'key': current value is ${
@@ -38,7 +67,12 @@ export function checkTls(tls: unknown, where: string): TlsListenOptions {
       }`,
     );
   }
-  const { cert, key, alpnProtocols } = tls as Record<string, unknown>;
+  const {
+    cert,
+    key,
+    alpnProtocols,
+    handshakeTimeoutMs = TLS_HANDSHAKE_TIMEOUT_MS,
+  } = tls as Record<string, unknown>;
   for (const [name, value] of [["cert", cert], ["key", key]] as const) {
     if (typeof value !== "string" || value.trim() === "") {
       throw new TypeError(
@@ -48,9 +82,14 @@ export function checkTls(tls: unknown, where: string): TlsListenOptions {
       );
     }
   }
-  const checked: TlsListenOptions = {
+  assertTimeout(
+    handshakeTimeoutMs,
+    `Cannot open listener${where} as 'tls.handshakeTimeoutMs'`,
+  );
+  const checked: TlsConfig = {
     cert: cert as string,
     key: key as string,
+    handshakeTimeoutMs,
   };
   if (alpnProtocols === undefined) return checked;
   if (

@@ -38,8 +38,8 @@ export interface TcpListenAddress {
   port: number;
   /**
    * Serve TLS on this address with this certificate and key: each
-   * connection is handed out once its handshake completed; a failed
-   * handshake closes that connection and goes to `onError`.
+   * connection is handed out once its handshake completed; a failed or
+   * timed-out handshake drops that connection and goes to `onError`.
    *
    * @default {undefined}
    */
