@@ -42,6 +42,15 @@
  *   iterations and rejects pending `waitClient()` calls. It is idempotent and
  *   resolves once no accept is in progress. `await using` disconnects,
  *   clears the handler and closes connections that nobody took.
+ * - An address with `tls` serves TLS (`Deno.listenTls`, `Bun.listen`'s
+ *   `tls`), beside plain TCP and Unix addresses on the same listener. A
+ *   connection is handed out once its handshake completed
+ *   (`conn.alpnProtocol` tells what ALPN chose); a handshake that fails or
+ *   does not complete within `tls.handshakeTimeoutMs` drops that connection
+ *   and goes to `onError` as a `ConnectionError` (`"EPROTO"`,
+ *   `"ETIMEDOUT"`); accepting goes on.
+ * - With `idleTimeoutMs`, every accepted connection is closed once nothing
+ *   was read or written on it for that long (see {@linkcode Connection}).
  *
  * @example Echo server on IPv4 and IPv6 loopback
  * ```ts
