@@ -10,6 +10,7 @@ import {
   NetListener,
   watch,
 } from "../../src/listener.ts";
+import { connect } from "node:net";
 import { closed, connected, connectTo, echo, socketDir } from "../_net.ts";
 import { bytes, fake, FakeIntoTransport, text } from "./_fake_transport.ts";
 
@@ -272,6 +273,27 @@ describe("Connection.read and write on sockets", () => {
     } finally {
       remove();
     }
+  });
+
+  test("closeWrite() half-closes: the peer reads the end, reading goes on", async () => {
+    await using listener = new NetListener();
+    const [addr] = await listener.open("127.0.0.1:0");
+    assert.equal(addr?.transport, "tcp");
+    const client = connect({
+      port: addr.port,
+      host: "127.0.0.1",
+      allowHalfOpen: true,
+    });
+    const gone = closed(client);
+    await using conn = await listener.waitClient();
+    let got = "";
+    client.on("data", (chunk) => got += chunk);
+    // The client answers the server's end of stream, then ends its side.
+    client.on("end", () => client.end(`after ${got}`));
+    await conn.write(bytes("bye"));
+    await conn.closeWrite();
+    assert.equal(await readAll(conn, 64), "after bye");
+    await gone;
   });
 
   test("a peer's reset is a ConnectionError ECONNRESET, the same class on both runtimes", async () => {
