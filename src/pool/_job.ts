@@ -1,0 +1,69 @@
+// Copyright 2026 the iox authors. MIT license.
+// A task as the pool tracks it. Its lifecycle is described once, in
+// thread_pool.ts, the module that moves it through it.
+import type { LongTimeout } from "../_util/long_timeout.ts";
+import type { PoolWorker } from "./_worker.ts";
+
+/** The pool's side of a stream: where its values go, and its credit. */
+export interface StreamSink {
+  controller: ReadableStreamDefaultController<unknown>;
+  highWaterMark: number;
+  /** Values granted to the generator and not received yet. */
+  inFlight: number;
+  /** Resolved when the job settles, for a cancel() waiting on it. */
+  settled: PromiseWithResolvers<void> | undefined;
+}
+
+/**
+ * What only some tasks need, kept apart so that a plain task (100k may wait
+ * in the queue) is one small object besides its promise.
+ */
+export interface JobExtras {
+  transfer: Transferable[] | undefined;
+  timer: LongTimeout | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  stream: StreamSink | undefined;
+}
+
+/** One task: a call of an export, from acceptance until it settles. */
+export class Job {
+  /** Its number in its worker's ring, while it has a worker. */
+  seq = -1;
+  /** The worker it was given to, until it settles or is taken back. */
+  worker: PoolWorker | undefined = undefined;
+  /** Settled: its promise is resolved or rejected. */
+  done = false;
+  extras: JobExtras | undefined = undefined;
+  /** When it was accepted, on the `performance.now()` clock. */
+  readonly queuedAt: number = performance.now();
+  /**
+   * @param name The export to call; a stream's is wrapped in an array, as
+   * the protocol sends it.
+   * @param args Its arguments.
+   * @param resolve Settles its promise; given a rejecting thenable to
+   * reject it (see `rejecting` in thread_pool.ts).
+   * @param priority Higher runs first.
+   * @param order Its place among jobs of equal priority (FIFO).
+   */
+  constructor(
+    readonly name: string | [string],
+    readonly args: unknown[],
+    readonly resolve: (value: unknown) => void,
+    readonly priority: number,
+    readonly order: number,
+  ) {}
+
+  /** The export's name, for messages. */
+  get label(): string {
+    return typeof this.name === "string" ? this.name : this.name[0];
+  }
+
+  get transfer(): Transferable[] | undefined {
+    return this.extras?.transfer;
+  }
+
+  get stream(): StreamSink | undefined {
+    return this.extras?.stream;
+  }
+}
