@@ -22,7 +22,7 @@
 //    sent ahead: it could not be taken back.
 // Priority orders the queue. Before all this, if a job waits with a higher
 // priority than some sent ahead, those are taken back (`#preempt`).
-import { Job } from "./_job.ts";
+import type { Job } from "./_job.ts";
 import { JobQueue } from "./_job_queue.ts";
 import { MAX_BATCH, RING_SIZE } from "./_protocol.ts";
 import type { PoolWorker } from "./_worker.ts";

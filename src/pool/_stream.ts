@@ -77,9 +77,11 @@ export function grant(job: Job): void {
 export function enqueueValues(job: Job, values: unknown[], from: number): void {
   const sink = job.stream;
   if (sink === undefined) return;
-  sink.inFlight -= values.length - from;
   try {
+    // Each value leaves the credit as it enters the queue: an enqueue may
+    // call pull, which must not count the rest of them as room.
     for (let i = from; i < values.length; i++) {
+      sink.inFlight--;
       sink.controller.enqueue(values[i]);
     }
   } catch {

@@ -677,36 +677,41 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
   // The reader cancelled a stream: an unstarted one is dropped, a started
   // one asked to stop; resolves once its `finally` blocks ran.
   #cancel(job: Job, reason: unknown): Promise<void> | undefined {
-    if (job.done) return;
     const worker = job.worker;
-    if (worker !== undefined && !worker.takeBack(job)) {
-      const sink = job.stream!;
-      sink.settled ??= Promise.withResolvers<void>();
-      worker.cancel(job);
-      return sink.settled.promise;
-    }
-    this.#abort(job, reason);
-    return undefined;
+    if (job.done || this.#dropUnstarted(job, reason)) return undefined;
+    const sink = job.stream!;
+    sink.settled ??= Promise.withResolvers<void>();
+    worker!.cancel(job);
+    return sink.settled.promise;
   }
 
   #abort(job: Job, reason: unknown): void {
-    if (job.done) return;
-    const worker = job.worker;
-    if (worker === undefined) {
-      this.#scheduler.queue.forget(); // its shift() skips it
-      this.#reject(job, reason);
-    } else if (worker.takeBack(job)) {
-      this.#reject(job, reason);
-      if (worker.outstanding === 0) this.#scheduler.free(worker);
-    } else if (job.stream !== undefined) {
+    if (job.done || this.#dropUnstarted(job, reason)) return;
+    const worker = job.worker!;
+    if (job.stream !== undefined) {
       job.stream.controller.error(reason);
       worker.cancel(job);
-    } else {
-      this.#reject(job, reason);
-      this.#replace(worker, reason);
+      return;
     }
-    this.#scheduler.wake();
+    this.#reject(job, reason);
+    this.#replace(worker, reason);
+  }
+
+  // Rejects a job that has not started, wherever it waits; false if it
+  // has started.
+  #dropUnstarted(job: Job, reason: unknown): boolean {
+    const worker = job.worker;
+    if (worker === undefined) {
+      this.#scheduler.queue.forget(); // its shift() skips the job
+    } else if (worker.takeBack(job)) {
+      if (worker.outstanding === 0) this.#scheduler.free(worker);
+      this.#scheduler.wake();
+    } else {
+      return false;
+    }
+    this.#reject(job, reason);
     this.#maybeFinishClose();
+    return true;
   }
 
   #died(worker: PoolWorker, cause: unknown, death: Death): void {
