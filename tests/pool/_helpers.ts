@@ -29,13 +29,20 @@ export class Counter {
       if (seen >= value) return;
       const wait = Atomics.waitAsync(this.cells, index, seen, 10_000);
       const outcome = wait.async ? await wait.value : wait.value;
-      assert.notEqual(outcome, "timed-out", `cell ${index} never reached ${value}`);
+      assert.notEqual(
+        outcome,
+        "timed-out",
+        `cell ${index} never reached ${value}`,
+      );
     }
   }
 }
 
 /** The next `type` event of `pool`. */
-export function nextEvent(pool: ThreadPool, type: string): Promise<CustomEvent> {
+export function nextEvent(
+  pool: ThreadPool,
+  type: string,
+): Promise<CustomEvent> {
   return new Promise((resolve) =>
     pool.addEventListener(type, (event) => resolve(event as CustomEvent), {
       once: true,

@@ -127,9 +127,13 @@ describe("ThreadPool.stream", () => {
     const pool = new ThreadPool(TASKS, { threads: 1 });
     await assert.rejects(all(pool.stream(42 as unknown as string)), {
       name: "TypeError",
-      message: "Cannot stream task as 'name' must be a string: current value is 42",
+      message:
+        "Cannot stream task as 'name' must be a string: current value is 42",
     });
-    await assert.rejects(all(pool.stream("count", 1 as unknown as [])), TypeError);
+    await assert.rejects(
+      all(pool.stream("count", 1 as unknown as [])),
+      TypeError,
+    );
     await assert.rejects(
       all(pool.stream("count", [1], { highWaterMark: 0 })),
       {
@@ -142,7 +146,10 @@ describe("ThreadPool.stream", () => {
       all(pool.stream("count", [1], { priority: "high" as unknown as number })),
       TypeError,
     );
-    await assert.rejects(all(pool.stream("crashWhileStreaming")), WorkerCrashedError);
+    await assert.rejects(
+      all(pool.stream("crashWhileStreaming")),
+      WorkerCrashedError,
+    );
     await pool.close();
     await assert.rejects(all(pool.stream("count", [1])), PoolClosedError);
   });
