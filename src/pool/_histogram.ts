@@ -31,7 +31,13 @@ export interface DurationStats {
 
 function bucketOf(us: number): number {
   if (us < LINEAR) return us;
-  const exp = us < 2 ** 32 ? 31 - Math.clz32(us) : Math.floor(Math.log2(us));
+  if (us < 2 ** 31) {
+    // Integer arithmetic: this runs twice per task.
+    const exp = 31 - Math.clz32(us);
+    return LINEAR + (exp - FIRST_EXP) * PER_OCTAVE + (us >>> (exp - 5)) -
+      PER_OCTAVE;
+  }
+  const exp = Math.floor(Math.log2(us));
   const index = LINEAR + (exp - FIRST_EXP) * PER_OCTAVE +
     Math.floor(us / 2 ** (exp - 5)) - PER_OCTAVE;
   return Math.min(index, BUCKETS - 1);
@@ -55,7 +61,9 @@ export class Histogram {
   /** Records one duration in ms (negative counts as 0). */
   record(ms: number): void {
     const value = ms > 0 ? ms : 0;
-    this.#counts[bucketOf(Math.floor(value * 1000))]!++;
+    // `| 0` is Math.floor for what fits in 31 bits, and much cheaper.
+    const us = value * 1000;
+    this.#counts[bucketOf(us < 2 ** 31 ? us | 0 : Math.floor(us))]!++;
     this.#count++;
     this.#sum += value;
     if (value > this.#max) this.#max = value;

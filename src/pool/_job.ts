@@ -35,8 +35,6 @@ export class Job {
   /** Settled: its promise is resolved or rejected. */
   done = false;
   extras: JobExtras | undefined = undefined;
-  /** When it was accepted, on the `performance.now()` clock. */
-  readonly queuedAt: number = performance.now();
   /**
    * @param name The export to call; a stream's is wrapped in an array, as
    * the protocol sends it.
@@ -45,6 +43,7 @@ export class Job {
    * reject it (see `rejecting` in thread_pool.ts).
    * @param priority Higher runs first.
    * @param order Its place among jobs of equal priority (FIFO).
+   * @param queuedAt When it was accepted, on the `performance.now()` clock.
    */
   constructor(
     readonly name: string | [string],
@@ -52,6 +51,7 @@ export class Job {
     readonly resolve: (value: unknown) => void,
     readonly priority: number,
     readonly order: number,
+    readonly queuedAt: number,
   ) {}
 
   /** The export's name, for messages. */

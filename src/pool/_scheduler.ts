@@ -76,6 +76,8 @@ export class Scheduler {
   readonly #limits: SchedulerLimits;
   readonly #host: SchedulerHost;
   #scheduled = false;
+  // `performance.now()` as read once between passes (see `now`).
+  #clock = -1;
   // The lowest priority of a job sent ahead (a bound: see #preempt).
   #lowestAhead = Infinity;
   // Jobs had to wait for a thread: the host is told once none does.
@@ -107,6 +109,16 @@ export class Scheduler {
       held += worker.held;
     }
     return { running, held };
+  }
+
+  /**
+   * The time, read at most once between two passes: the jobs accepted in
+   * one turn share it. On Deno a clock read costs about as much as
+   * accepting a job.
+   */
+  now(): number {
+    if (this.#clock < 0) this.#clock = performance.now();
+    return this.#clock;
   }
 
   /** Adds a new job to the queue. */
@@ -182,6 +194,7 @@ export class Scheduler {
 
   #pass = (): void => {
     this.#scheduled = false;
+    this.#clock = -1;
     if (this.#blocked) return;
     this.#keepWarm();
     const queue = this.queue;

@@ -628,6 +628,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
       resolve,
       priority,
       this.#order++,
+      this.#scheduler.now(),
     );
     if (
       transfer?.length || signal !== undefined || timeoutMs !== Infinity ||
