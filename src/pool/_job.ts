@@ -26,6 +26,14 @@ export interface JobExtras {
   stream: StreamSink | undefined;
 }
 
+/**
+ * A time on the `performance.now()` clock, shared by every job accepted in
+ * one turn: a number field would cost each job a heap number of its own.
+ */
+export interface Stamp {
+  readonly at: number;
+}
+
 /** One task: a call of an export, from acceptance until it settles. */
 export class Job {
   /** Its number in its worker's ring, while it has a worker. */
@@ -43,7 +51,7 @@ export class Job {
    * reject it (see `rejecting` in thread_pool.ts).
    * @param priority Higher runs first.
    * @param order Its place among jobs of equal priority (FIFO).
-   * @param queuedAt When it was accepted, on the `performance.now()` clock.
+   * @param queued When it was accepted: shared by the jobs of one turn.
    */
   constructor(
     readonly name: string | [string],
@@ -51,7 +59,7 @@ export class Job {
     readonly resolve: (value: unknown) => void,
     readonly priority: number,
     readonly order: number,
-    readonly queuedAt: number,
+    readonly queued: Stamp,
   ) {}
 
   /** The export's name, for messages. */

@@ -22,7 +22,7 @@
 //    sent ahead: it could not be taken back.
 // Priority orders the queue. Before all this, if a job waits with a higher
 // priority than some sent ahead, those are taken back (`#preempt`).
-import type { Job } from "./_job.ts";
+import type { Job, Stamp } from "./_job.ts";
 import { JobQueue } from "./_job_queue.ts";
 import { MAX_BATCH, RING_SIZE } from "./_protocol.ts";
 import type { PoolWorker } from "./_worker.ts";
@@ -77,7 +77,7 @@ export class Scheduler {
   readonly #host: SchedulerHost;
   #scheduled = false;
   // `performance.now()` as read once between passes (see `now`).
-  #clock = -1;
+  #clock: Stamp | undefined = undefined;
   // The lowest priority of a job sent ahead (a bound: see #preempt).
   #lowestAhead = Infinity;
   // Jobs had to wait for a thread: the host is told once none does.
@@ -116,9 +116,8 @@ export class Scheduler {
    * one turn share it. On Deno a clock read costs about as much as
    * accepting a job.
    */
-  now(): number {
-    if (this.#clock < 0) this.#clock = performance.now();
-    return this.#clock;
+  now(): Stamp {
+    return this.#clock ??= { at: performance.now() };
   }
 
   /** Adds a new job to the queue. */
@@ -194,7 +193,7 @@ export class Scheduler {
 
   #pass = (): void => {
     this.#scheduled = false;
-    this.#clock = -1;
+    this.#clock = undefined;
     if (this.#blocked) return;
     this.#keepWarm();
     const queue = this.queue;

@@ -147,7 +147,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
     },
     settled: (job, ok, value, runMs, receivedAt) => {
       this.#runTime.record(runMs);
-      this.#waitTime.record(receivedAt - job.queuedAt - runMs);
+      this.#waitTime.record(receivedAt - job.queued.at - runMs);
       this.#busyMs += runMs;
       if (ok) this.#resolve(job, value);
       else this.#reject(job, receiveError(value));
