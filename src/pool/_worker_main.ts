@@ -401,11 +401,13 @@ scope.addEventListener("message", (event) => {
       }
       break;
     }
-    case CANCEL:
-      if (stream?.seq === message[1]) {
-        stream.stopping = true;
-        pump(stream);
+    case CANCEL: {
+      const s = stream;
+      if (s !== undefined && s.seq === message[1]) {
+        s.stopping = true;
+        pump(s);
       }
       break;
+    }
   }
 });

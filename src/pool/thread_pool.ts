@@ -334,10 +334,11 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
    * @param args Its arguments, sent by structured clone.
    * @param options `transfer`, `signal`, `timeoutMs`, `priority`.
    * @returns The task's result. Rejects with the task's own error if it
-   * throws; `TypeError` for an unknown task name or a bad argument or option;
-   * `RangeError` for a negative or non-finite... see below; a `DOMException`
-   * named "DataCloneError" if `args` cannot be cloned; `RangeError` if the
-   * queue is full or an option is out of range; the signal's reason or a
+   * throws; `TypeError` for an unknown task name, or an argument or option
+   * of the wrong type; `RangeError` for an option out of range (a
+   * `priority` that is not finite, a `timeoutMs` not positive) or a full
+   * queue; a `DOMException` named "DataCloneError" if `args` cannot be
+   * cloned; the signal's reason or a
    * "TimeoutError" `DOMException` if aborted or timed out;
    * {@linkcode WorkerCrashedError} if its worker died while running it;
    * {@linkcode PoolClosedError} after `close()` or `terminate()`.

@@ -170,7 +170,7 @@ describe("ThreadPool priority", () => {
     await using pool = new ThreadPool(TASKS, { threads: 1 });
     const counter = new Counter();
     const blocker = pool.run("spin", [100]);
-    const run = (priority?: number) =>
+    const run = (priority = 0) =>
       pool.run<number>("stamp", [counter.buffer], { priority });
     const low = [run(), run(0)];
     await turn(); // the low ones are sent ahead to the busy worker
