@@ -1,7 +1,14 @@
 // Copyright 2026 the iox authors. MIT license.
 // A task as the pool tracks it. Its lifecycle is described once, in
 // thread_pool.ts, the module that moves it through it.
-import type { LongTimeout } from "../_util/long_timeout.ts";
+import { LongTimeout } from "../_util/long_timeout.ts";
+import {
+  assertFiniteNumber,
+  assertMs,
+  notAnAbortSignal,
+  notAnArray,
+  notAString,
+} from "../_util/validate.ts";
 import type { PoolWorker } from "./_worker.ts";
 
 /** The pool's side of a stream: where its values go, and its credit. */
@@ -73,5 +80,76 @@ export class Job {
 
   get stream(): StreamSink | undefined {
     return this.extras?.stream;
+  }
+}
+
+/**
+ * Checks the arguments of a call of `run`, `map` or `stream`. Runs for
+ * every task: the messages are built only when thrown.
+ */
+export function checkCall(
+  verb: string,
+  name: unknown,
+  args: unknown,
+  transfer: unknown,
+  signal: unknown,
+  timeoutMs: unknown,
+  priority: unknown,
+): void {
+  if (typeof name !== "string") {
+    throw notAString(`Cannot ${verb} task as 'name'`, name);
+  }
+  const action = () => `Cannot ${verb} task '${name}' as`;
+  if (!Array.isArray(args)) throw notAnArray(`${action()} 'args'`, args);
+  if (transfer !== undefined && !Array.isArray(transfer)) {
+    throw notAnArray(`${action()} 'transfer'`, transfer);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw notAnAbortSignal(`${action()} 'signal'`, signal);
+  }
+  if (!(typeof timeoutMs === "number" && timeoutMs > 0)) {
+    assertMs(timeoutMs, `${action()} 'timeoutMs'`, false);
+  }
+  if (priority !== 0 && !Number.isFinite(priority)) {
+    assertFiniteNumber(priority, `${action()} 'priority'`);
+  }
+}
+
+/**
+ * Gives a new job what only some jobs need: its transfer list, its abort
+ * listener and timeout timer (both call `abort`), its stream.
+ */
+export function armJob(
+  job: Job,
+  transfer: Transferable[] | undefined,
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+  stream: StreamSink | undefined,
+  abort: (job: Job, reason: unknown) => void,
+): void {
+  if (
+    !transfer?.length && signal === undefined && timeoutMs === Infinity &&
+    stream === undefined
+  ) return;
+  const extras: JobExtras = job.extras = {
+    transfer: transfer?.length ? transfer : undefined,
+    timer: undefined,
+    signal,
+    onAbort: undefined,
+    stream,
+  };
+  if (signal !== undefined) {
+    extras.onAbort = () => abort(job, signal.reason);
+    signal.addEventListener("abort", extras.onAbort, { once: true });
+  }
+  if (timeoutMs !== Infinity) {
+    extras.timer = new LongTimeout(() =>
+      abort(
+        job,
+        new DOMException(
+          `Task '${job.label}' timed out after ${timeoutMs} ms`,
+          "TimeoutError",
+        ),
+      ), timeoutMs);
   }
 }

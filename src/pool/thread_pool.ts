@@ -21,30 +21,27 @@
 // - started: the worker claimed it. Only its result, its worker's death
 //   (WorkerCrashedError) or an abort or timeout (which replaces the
 //   worker; a stream is asked to stop instead) end it.
-// - settled: `#resolve` or `#reject`, exactly once (`done`), from any
+// - settled: by the Ledger (_ledger.ts), exactly once (`done`), from any
 //   state; its timer and abort listener go with it. Final.
 //
 // Where and when a job runs is _scheduler.ts's part.
 
 import { PoolClosedError, WorkerCrashedError } from "../errors.ts";
 import { receiveError } from "./_error_transfer.ts";
-import { type DurationStats, Histogram } from "./_histogram.ts";
-import { Job, type JobExtras, type StreamSink } from "./_job.ts";
+import type { DurationStats } from "./_histogram.ts";
+import { Ledger } from "./_ledger.ts";
+import { armJob, checkCall, Job, type StreamSink } from "./_job.ts";
 import { resolveModule } from "./_module_url.ts";
 import { Scheduler } from "./_scheduler.ts";
 import { enqueueValues, jobStream } from "./_stream.ts";
 import { type Death, PoolWorker, type WorkerOwner } from "./_worker.ts";
 import {
-  assertFiniteNumber,
   assertInteger,
   assertIterable,
   assertMs,
-  notAnAbortSignal,
-  notAnArray,
   notAString,
   optionsObject,
 } from "../_util/validate.ts";
-import { LongTimeout } from "../_util/long_timeout.ts";
 import type {
   ThreadPoolMapOptions,
   ThreadPoolOptions,
@@ -62,21 +59,6 @@ const BARREN_DEATHS_LIMIT = 3;
 /** The default `highWaterMark` of {@linkcode ThreadPool.prototype.stream}. */
 export const STREAM_HIGH_WATER_MARK = 128;
 const NO_OPTIONS: ThreadPoolRunOptions = {};
-
-// A thenable that rejects with `reason`: resolving a promise with it
-// rejects that promise (one microtask later), so a job needs no reject
-// function: a third less memory per queued task.
-function rejecting(reason: unknown): PromiseLike<never> {
-  return {
-    then<T, E = never>(
-      _onFulfilled?: ((value: never) => T | PromiseLike<T>) | null,
-      onRejected?: ((reason: unknown) => E | PromiseLike<E>) | null,
-    ): PromiseLike<T | E> {
-      onRejected?.(reason);
-      return rejecting(reason);
-    },
-  };
-}
 
 /**
  * A pool of Web Workers running the exported functions of one task module,
@@ -127,29 +109,21 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
   #workerData: unknown;
   #scheduler: Scheduler;
   #order = 0;
-  #unsettled = 0;
-  #completed = 0;
-  #failed = 0;
+  #ledger = new Ledger();
   #crashed = 0;
   #barrenDeaths = 0;
   #nextId = 0;
   #loadError: unknown = undefined;
   #closing = false;
   #closed: PromiseWithResolvers<void> | undefined = undefined;
-  #waitTime = new Histogram();
-  #runTime = new Histogram();
-  #busyMs = 0;
-  #startedAt = performance.now();
   #owner: WorkerOwner = {
     ready: (worker) => {
       this.#scheduler.setupSucceeded();
       this.#emit("workerstart", { threadId: worker.id });
     },
     settled: (job, ok, value, runMs, receivedAt) => {
-      this.#runTime.record(runMs);
-      this.#waitTime.record(receivedAt - job.queued.at - runMs);
-      this.#busyMs += runMs;
-      if (ok) this.#resolve(job, value);
+      this.#ledger.ran(job, runMs, receivedAt);
+      if (ok) this.#ledger.resolve(job, value);
       else this.#reject(job, receiveError(value));
     },
     reported: (worker) => {
@@ -297,20 +271,15 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
   get stats(): ThreadPoolStats {
     const scheduler = this.#scheduler;
     const { running, held } = scheduler.load();
-    const elapsed = performance.now() - this.#startedAt;
     return {
       threads: scheduler.workers.size,
       idle: scheduler.idle,
       queued: scheduler.queue.size + held,
       running,
-      completed: this.#completed,
-      failed: this.#failed,
+      completed: this.#ledger.completed,
+      failed: this.#ledger.failed,
       crashed: this.#crashed,
-      waitTime: this.#waitTime.summary(),
-      runTime: this.#runTime.summary(),
-      utilization: elapsed > 0
-        ? Math.min(1, this.#busyMs / (this.#maxThreads * elapsed))
-        : 0,
+      ...this.#ledger.timings(this.#maxThreads),
     };
   }
 
@@ -588,8 +557,8 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
   // are built only when thrown: this runs for every task.
   #accept(
     verb: "run" | "map" | "stream",
-    name: string | [string],
-    args: unknown,
+    name: string,
+    args: unknown[],
     transfer: Transferable[] | undefined,
     signal: AbortSignal | undefined,
     timeoutMs: number,
@@ -597,26 +566,10 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
     resolve: (value: unknown) => void,
     stream: StreamSink | undefined,
   ): Job {
-    if (typeof name !== "string") {
-      throw notAString(`Cannot ${verb} task as 'name'`, name);
-    }
-    const action = () => `Cannot ${verb} task '${name}' as`;
-    if (!Array.isArray(args)) throw notAnArray(`${action()} 'args'`, args);
-    if (transfer !== undefined && !Array.isArray(transfer)) {
-      throw notAnArray(`${action()} 'transfer'`, transfer);
-    }
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw notAnAbortSignal(`${action()} 'signal'`, signal);
-    }
-    if (!(typeof timeoutMs === "number" && timeoutMs > 0)) {
-      assertMs(timeoutMs, `${action()} 'timeoutMs'`, false);
-    }
-    if (priority !== 0 && !Number.isFinite(priority)) {
-      assertFiniteNumber(priority, `${action()} 'priority'`);
-    }
+    checkCall(verb, name, args, transfer, signal, timeoutMs, priority);
     if (this.#closing) {
       throw new PoolClosedError(
-        `${action()} thread pool '${this.#name}' is closed`,
+        `Cannot ${verb} task '${name}' as thread pool '${this.#name}' is closed`,
       );
     }
     if (this.#loadError !== undefined) throw this.#loadFailure(name);
@@ -631,33 +584,8 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
       this.#order++,
       this.#scheduler.now(),
     );
-    if (
-      transfer?.length || signal !== undefined || timeoutMs !== Infinity ||
-      stream !== undefined
-    ) {
-      const extras: JobExtras = job.extras = {
-        transfer: transfer?.length ? transfer : undefined,
-        timer: undefined,
-        signal,
-        onAbort: undefined,
-        stream,
-      };
-      if (signal !== undefined) {
-        extras.onAbort = () => this.#abort(job, signal.reason);
-        signal.addEventListener("abort", extras.onAbort, { once: true });
-      }
-      if (timeoutMs !== Infinity) {
-        extras.timer = new LongTimeout(() =>
-          this.#abort(
-            job,
-            new DOMException(
-              `Task '${name}' timed out after ${timeoutMs} ms`,
-              "TimeoutError",
-            ),
-          ), timeoutMs);
-      }
-    }
-    this.#unsettled++;
+    armJob(job, transfer, signal, timeoutMs, stream, this.#abort);
+    this.#ledger.opened();
     this.#scheduler.add(job);
     return job;
   }
@@ -687,7 +615,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
     return sink.settled.promise;
   }
 
-  #abort(job: Job, reason: unknown): void {
+  #abort = (job: Job, reason: unknown): void => {
     if (job.done || this.#dropUnstarted(job, reason)) return;
     const worker = job.worker!;
     if (job.stream !== undefined) {
@@ -697,7 +625,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
     }
     this.#reject(job, reason);
     this.#replace(worker, reason);
-  }
+  };
 
   // Rejects a job that has not started, wherever it waits; false if it
   // has started.
@@ -805,34 +733,14 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
     }
   }
 
-  #resolve(job: Job, value: unknown): void {
-    if (!this.#settle(job)) return;
-    this.#completed++;
-    job.resolve(value);
-  }
-
   #reject(job: Job, reason: unknown): void {
-    if (!this.#settle(job)) return;
-    this.#failed++;
-    job.resolve(rejecting(reason));
-  }
-
-  // Marks a task settled; false if it already was.
-  #settle(job: Job): boolean {
-    if (job.done) return false;
-    job.done = true;
-    this.#unsettled--;
-    const extras = job.extras;
-    if (extras === undefined) return true;
-    extras.timer?.clear();
-    if (extras.onAbort) {
-      extras.signal!.removeEventListener("abort", extras.onAbort);
-    }
-    return true;
+    this.#ledger.reject(job, reason);
   }
 
   #maybeFinishClose(): void {
-    if (!this.#closing || this.#unsettled > 0 || this.#closed === undefined) {
+    if (
+      !this.#closing || this.#ledger.unsettled > 0 || this.#closed === undefined
+    ) {
       return;
     }
     this.#scheduler.stop(false);
