@@ -181,12 +181,14 @@ export class Scheduler {
   }
 
   /**
-   * No more workers: for close (`block` false: the queued jobs may still
-   * take free workers) or a module that failed to load (`block` true).
+   * No more warm workers or idle timers (`block` false, on close: the
+   * accepted jobs still run, on new workers if need be), or no more passes
+   * at all (`block` true: the module failed to load, or the pool closed).
    */
   stop(block: boolean): void {
     this.#stopping = true;
-    if (block) this.#blocked = true;
+    if (!block) return;
+    this.#blocked = true;
     this.#respawnTimer?.clear();
     this.#respawnTimer = undefined;
   }
@@ -329,7 +331,9 @@ export class Scheduler {
         ),
       );
       if (worker.outstanding === 0 && !worker.idle) this.free(worker);
-      for (const job of worker.jobs()) lowest = Math.min(lowest, job.priority);
+      for (const job of worker.heldJobs()) {
+        lowest = Math.min(lowest, job.priority);
+      }
     }
     this.#lowestAhead = lowest;
   }

@@ -250,13 +250,17 @@ export class PoolWorker {
     return taken.reverse();
   }
 
-  /** The jobs it holds, started or not, newest first. */
-  *jobs(): Generator<Job> {
-    for (let i = 1; i <= RING_SIZE; i++) {
-      const seq = this.#nextSeq - i;
-      if (seq < 0) return;
-      const job = this.#jobs[slotOf(seq)];
-      if (job === undefined || job.seq !== seq) continue;
+  /**
+   * The jobs it holds that have not started (as far as the shared memory
+   * said when asked), newest first: it starts them in order, so they are
+   * its newest `held` ones.
+   */
+  *heldJobs(): Generator<Job> {
+    let left = this.held;
+    for (let i = 1; i <= RING_SIZE && left > 0; i++) {
+      const job = this.#job(this.#nextSeq - i);
+      if (job === undefined) continue;
+      left--;
       yield job;
     }
   }

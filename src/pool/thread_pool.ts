@@ -411,7 +411,9 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
    * aborting `signal`, stops the generator: its `finally` blocks run in the
    * worker, and `cancel()` resolves once they did. An error thrown by the
    * generator errors the stream, after the values yielded before it. A
-   * stream holds its worker until it ends; `taskTimeoutMs` does not apply.
+   * stream holds its worker until it ends, and an unfinished one keeps
+   * `close()` waiting, as a task that never settles would: read it to the
+   * end, cancel it or abort it. `taskTimeoutMs` does not apply.
    * Every error errors the stream rather than throwing: bad arguments, a
    * closed pool, an export that is not a generator function (a
    * `TypeError` naming it), a worker that dies ({@linkcode WorkerCrashedError}).
@@ -743,7 +745,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
     ) {
       return;
     }
-    this.#scheduler.stop(false);
+    this.#scheduler.stop(true);
     for (const worker of [...this.#scheduler.workers]) {
       this.#scheduler.retire(worker);
     }

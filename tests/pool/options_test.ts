@@ -111,6 +111,20 @@ describe("ThreadPool workerData and setup", () => {
     assert.equal(pool.stats.threads, 0);
   });
 
+  test("close while a failing setup waits to retry still settles every task", async () => {
+    const pool = new ThreadPool(SETUP_TASKS, {
+      threads: 1,
+      minThreads: 1,
+      workerData: { fail: "still broken" },
+    });
+    await nextEvent(pool, "workerexit");
+    const run = pool.run("state");
+    const closed = pool.close();
+    await assert.rejects(run, WorkerCrashedError);
+    await closed;
+    assert.equal(pool.stats.threads, 0);
+  });
+
   test("workerData that cannot be cloned is refused at construction", () => {
     assert.throws(
       () => new ThreadPool(TASKS, { workerData: { f() {} } }),
