@@ -1,6 +1,11 @@
 // Copyright 2026 the iox authors. MIT license.
-// ThreadPool: the pool's policy — admission, the queue, scheduling,
-// settling, stats and events. One worker's lifecycle is in _worker.ts.
+// ThreadPool: the pool's policy. This file admits calls, reports stats and
+// events, and closes; the parts it delegates, one concern each:
+//   _scheduler.ts  where and when a job runs (queue, workers, the pass)
+//   _worker.ts     one worker's lifecycle (spawn, messages, claims, retire)
+//   _ledger.ts     settling each job once, counts and timings
+//   _recovery.ts   aborts, cancels, crashes, failed setups and loads
+//   _stream.ts     the ReadableStream side of `stream()`
 // The guarantees users rely on are in ../thread_pool.ts.
 //
 // A job's lifecycle (every `run`, every `map` entry, every `stream`):
@@ -11,30 +16,30 @@
 // - accepted: `#accept` checks everything that can refuse a call (bad
 //   arguments, a closed pool, a failed module, an aborted signal, a full
 //   queue) before a job exists; a refused call never becomes a job.
-// - queued: in `#queue`, highest priority first, FIFO among equals.
+// - queued: in the scheduler's queue, highest priority first, FIFO among
+//   equals.
 // - given: handed to one worker, which has not started it (its claim cell
 //   is QUEUED). Still the pool's to move: a free worker takes it back
-//   (`#steal`), a higher priority takes its place (`#preempt`), its
-//   worker's death puts it back in the queue. A job that transfers buffers
-//   cannot be sent twice, so it is given only to a free worker and a death
-//   rejects it.
+//   (steal), a higher priority takes its place (preempt), an abort drops
+//   it, its worker's death puts it back in the queue. A job that transfers
+//   buffers cannot be sent twice, so it is given only to a free worker and
+//   a death rejects it.
 // - started: the worker claimed it. Only its result, its worker's death
 //   (WorkerCrashedError) or an abort or timeout (which replaces the
 //   worker; a stream is asked to stop instead) end it.
-// - settled: by the Ledger (_ledger.ts), exactly once (`done`), from any
-//   state; its timer and abort listener go with it. Final.
-//
-// Where and when a job runs is _scheduler.ts's part.
+// - settled: by the Ledger, exactly once (`done`), from any state; its
+//   timer and abort listener go with it. Final.
 
-import { PoolClosedError, WorkerCrashedError } from "../errors.ts";
+import { PoolClosedError } from "../errors.ts";
 import { receiveError } from "./_error_transfer.ts";
 import type { DurationStats } from "./_histogram.ts";
 import { Ledger } from "./_ledger.ts";
 import { armJob, checkCall, Job, type StreamSink } from "./_job.ts";
 import { resolveModule } from "./_module_url.ts";
+import { Recovery } from "./_recovery.ts";
 import { Scheduler } from "./_scheduler.ts";
 import { enqueueValues, jobStream } from "./_stream.ts";
-import { type Death, PoolWorker, type WorkerOwner } from "./_worker.ts";
+import { PoolWorker, type WorkerOwner } from "./_worker.ts";
 import {
   assertInteger,
   assertIterable,
@@ -55,7 +60,6 @@ export type * from "./options.ts";
 export type { DurationStats };
 export { SETUP_RETRY_MAX_MS, SETUP_RETRY_MS } from "./_scheduler.ts";
 
-const BARREN_DEATHS_LIMIT = 3;
 /** The default `highWaterMark` of {@linkcode ThreadPool.prototype.stream}. */
 export const STREAM_HIGH_WATER_MARK = 128;
 const NO_OPTIONS: ThreadPoolRunOptions = {};
@@ -101,19 +105,14 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
   #module: URL;
   #name: string;
   #maxThreads: number;
-  #minThreads: number;
   #maxQueue: number;
-  #idleTimeoutMs: number;
   #taskTimeoutMs: number;
-  #maxTasksPerWorker: number;
   #workerData: unknown;
   #scheduler: Scheduler;
+  #recovery: Recovery;
   #order = 0;
   #ledger = new Ledger();
-  #crashed = 0;
-  #barrenDeaths = 0;
   #nextId = 0;
-  #loadError: unknown = undefined;
   #closing = false;
   #closed: PromiseWithResolvers<void> | undefined = undefined;
   #owner: WorkerOwner = {
@@ -124,16 +123,16 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
     settled: (job, ok, value, runMs, receivedAt) => {
       this.#ledger.ran(job, runMs, receivedAt);
       if (ok) this.#ledger.resolve(job, value);
-      else this.#reject(job, receiveError(value));
+      else this.#ledger.reject(job, receiveError(value));
     },
     reported: (worker) => {
-      this.#barrenDeaths = 0;
+      this.#recovery.reported();
       this.#scheduler.reported(worker);
       this.#maybeFinishClose();
     },
     values: enqueueValues,
-    loadFailed: (cause) => this.#onLoadFailed(cause),
-    died: (worker, cause, death) => this.#died(worker, cause, death),
+    loadFailed: (cause) => this.#recovery.loadFailed(cause),
+    died: (worker, cause, death) => this.#recovery.died(worker, cause, death),
   };
 
   /**
@@ -214,12 +213,9 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
       );
     }
     this.#maxThreads = maxThreads;
-    this.#minThreads = minThreads;
     this.#maxQueue = maxQueue;
     this.#name = name;
-    this.#idleTimeoutMs = idleTimeoutMs;
     this.#taskTimeoutMs = taskTimeoutMs;
-    this.#maxTasksPerWorker = maxTasksPerWorker;
     this.#workerData = workerData;
     this.#scheduler = new Scheduler({
       maxThreads,
@@ -234,7 +230,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
           workerData: this.#workerData,
         }, this.#owner);
       },
-      unsendable: (job, error) => this.#reject(job, error),
+      unsendable: (job, error) => this.#ledger.reject(job, error),
       retired: (worker, reason) =>
         this.#emit(
           "workerexit",
@@ -244,6 +240,13 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
         ),
       drained: () => this.#emit("drain"),
       passed: () => this.#maybeFinishClose(),
+    });
+    this.#recovery = new Recovery({
+      name,
+      module: this.#module.href,
+      scheduler: this.#scheduler,
+      ledger: this.#ledger,
+      settled: () => this.#maybeFinishClose(),
     });
   }
 
@@ -278,7 +281,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
       running,
       completed: this.#ledger.completed,
       failed: this.#ledger.failed,
-      crashed: this.#crashed,
+      crashed: this.#recovery.crashed,
       ...this.#ledger.timings(this.#maxThreads),
     };
   }
@@ -470,7 +473,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
           finish,
           sink,
         ),
-      cancel: (job, reason) => this.#cancel(job, reason),
+      cancel: (job, reason) => this.#recovery.cancel(job, reason),
     });
   }
 
@@ -527,10 +530,10 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
       );
     for (const worker of [...this.#scheduler.workers]) {
       for (const job of this.#scheduler.retire(worker)) {
-        this.#reject(job, reason());
+        this.#ledger.reject(job, reason());
       }
     }
-    this.#drainQueue(reason);
+    this.#recovery.rejectQueued(reason);
     this.#maybeFinishClose();
     return this.#closed.promise;
   }
@@ -574,7 +577,8 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
         `Cannot ${verb} task '${name}' as thread pool '${this.#name}' is closed`,
       );
     }
-    if (this.#loadError !== undefined) throw this.#loadFailure(name);
+    const recovery = this.#recovery;
+    if (recovery.loadError !== undefined) throw recovery.loadFailure(name);
     signal?.throwIfAborted();
     if (this.#maxQueue !== Infinity) this.#checkQueue(verb, name);
 
@@ -586,7 +590,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
       this.#order++,
       this.#scheduler.now(),
     );
-    armJob(job, transfer, signal, timeoutMs, stream, this.#abort);
+    armJob(job, transfer, signal, timeoutMs, stream, recovery.abort);
     this.#ledger.opened();
     this.#scheduler.add(job);
     return job;
@@ -604,139 +608,6 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
 
   #emit(type: string, detail?: ThreadPoolWorkerEventDetail): void {
     queueMicrotask(() => this.dispatchEvent(new CustomEvent(type, { detail })));
-  }
-
-  // The reader cancelled a stream: an unstarted one is dropped, a started
-  // one asked to stop; resolves once its `finally` blocks ran.
-  #cancel(job: Job, reason: unknown): Promise<void> | undefined {
-    const worker = job.worker;
-    if (job.done || this.#dropUnstarted(job, reason)) return undefined;
-    const sink = job.stream!;
-    sink.settled ??= Promise.withResolvers<void>();
-    worker!.cancel(job);
-    return sink.settled.promise;
-  }
-
-  #abort = (job: Job, reason: unknown): void => {
-    if (job.done || this.#dropUnstarted(job, reason)) return;
-    const worker = job.worker!;
-    if (job.stream !== undefined) {
-      job.stream.controller.error(reason);
-      worker.cancel(job);
-      return;
-    }
-    this.#reject(job, reason);
-    this.#replace(worker, reason);
-  };
-
-  // Rejects a job that has not started, wherever it waits; false if it
-  // has started.
-  #dropUnstarted(job: Job, reason: unknown): boolean {
-    const worker = job.worker;
-    if (worker === undefined) {
-      this.#scheduler.queue.forget(); // its shift() skips the job
-    } else if (worker.takeBack(job)) {
-      if (worker.outstanding === 0) this.#scheduler.free(worker);
-      this.#scheduler.wake();
-    } else {
-      return false;
-    }
-    this.#reject(job, reason);
-    this.#maybeFinishClose();
-    return true;
-  }
-
-  #died(worker: PoolWorker, cause: unknown, death: Death): void {
-    if (death === "crash") {
-      this.#crashed++;
-      this.#replace(worker, cause);
-      return;
-    }
-    // A failing setup is retried, each time after a longer wait.
-    this.#scheduler.setupFailed();
-    for (const job of this.#scheduler.retire(worker, cause)) {
-      this.#reject(
-        job,
-        new WorkerCrashedError(
-          `Cannot run task '${job.label}' as the setup of worker ${worker.id} of thread pool '${this.#name}' failed`,
-          { cause },
-        ),
-      );
-    }
-    this.#scheduler.wake();
-    this.#maybeFinishClose();
-  }
-
-  // Ends a worker that died or must die: its started tasks fail, the others
-  // go back to the queue.
-  #replace(worker: PoolWorker, cause: unknown): void {
-    const started = worker.claims.started > 0;
-    const requeue: Job[] = [];
-    for (const job of this.#scheduler.retire(worker, cause)) {
-      if (job.done) continue;
-      if (job.transfer === undefined && worker.claims.revoke(job.seq)) {
-        requeue.push(job);
-      } else {
-        this.#reject(
-          job,
-          new WorkerCrashedError(
-            `Worker ${worker.id} of thread pool '${this.#name}' died while running task '${job.label}'`,
-            { cause },
-          ),
-        );
-      }
-    }
-    if (started) {
-      this.#barrenDeaths = 0;
-    } else if (++this.#barrenDeaths >= BARREN_DEATHS_LIMIT) {
-      this.#barrenDeaths = 0;
-      const limit = BARREN_DEATHS_LIMIT;
-      const error = () =>
-        new WorkerCrashedError(
-          `Cannot run the task as ${limit} workers of thread pool '${this.#name}' in a row died before starting any task`,
-          { cause },
-        );
-      for (const job of requeue) this.#reject(job, error());
-      this.#drainQueue(error);
-      requeue.length = 0;
-    }
-    this.#scheduler.queue.requeue(requeue);
-    this.#scheduler.wake();
-    this.#maybeFinishClose();
-  }
-
-  #onLoadFailed(cause: unknown): void {
-    if (this.#loadError !== undefined) return;
-    this.#loadError = cause;
-    this.#scheduler.stop(true);
-    for (const worker of [...this.#scheduler.workers]) {
-      for (const job of this.#scheduler.retire(worker, cause)) {
-        this.#reject(job, this.#loadFailure(job.label));
-      }
-    }
-    this.#drainQueue((job) => this.#loadFailure(job.label));
-    this.#maybeFinishClose();
-  }
-
-  #loadFailure(name: string): Error {
-    const cause = this.#loadError;
-    return new Error(
-      `Cannot run task '${name}' as the task module '${this.#module.href}' of thread pool '${this.#name}' failed to load: ${
-        cause instanceof Error ? cause.message : String(cause)
-      }`,
-      { cause },
-    );
-  }
-
-  #drainQueue(reason: (job: Job) => unknown): void {
-    const queue = this.#scheduler.queue;
-    for (let job = queue.shift(); job; job = queue.shift()) {
-      this.#reject(job, reason(job));
-    }
-  }
-
-  #reject(job: Job, reason: unknown): void {
-    this.#ledger.reject(job, reason);
   }
 
   #maybeFinishClose(): void {
