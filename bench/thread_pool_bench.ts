@@ -81,9 +81,10 @@ bench({
     await Promise.all(spins.map((ms) => iox1.run("spin", [ms])));
   },
 });
-for (const pool of pools) {
+for (const [index, pool] of pools.entries()) {
   bench({
-    name: pool.name,
+    // The name of earlier runs (docs/bench.md), to compare with them.
+    name: index === 0 ? `${pool.name}, 2 threads` : pool.name,
     group,
     fn: async () => {
       await Promise.all(spins.map((ms) => pool.run("spin", ms)));
