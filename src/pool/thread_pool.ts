@@ -61,7 +61,7 @@ export type { DurationStats };
 export { SETUP_RETRY_MAX_MS, SETUP_RETRY_MS } from "./_scheduler.ts";
 
 /** The default `highWaterMark` of {@linkcode ThreadPool.prototype.stream}. */
-export const STREAM_HIGH_WATER_MARK = 128;
+export const STREAM_HIGH_WATER_MARK = 256;
 const NO_OPTIONS: ThreadPoolRunOptions = {};
 
 /**
