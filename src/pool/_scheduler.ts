@@ -37,6 +37,8 @@ export const SETUP_RETRY_MAX_MS = 5_000;
 export interface SchedulerHost {
   /** Starts a worker (not yet counted). */
   spawn(): PoolWorker;
+  /** `spawn` threw (no workers on this runtime): no job can run. */
+  spawnFailed(error: unknown): void;
   /** A job could not be sent: reject it with `error`. */
   unsendable(job: Job, error: unknown): void;
   /** A worker was retired: `reason` is set if it did not end by choice. */
@@ -92,6 +94,10 @@ export class Scheduler {
   constructor(limits: SchedulerLimits, host: SchedulerHost) {
     this.#limits = limits;
     this.#host = host;
+  }
+
+  /** Starts the `minThreads` workers. */
+  start(): void {
     this.#keepWarm();
   }
 
@@ -198,6 +204,7 @@ export class Scheduler {
     this.#clock = undefined;
     if (this.#blocked) return;
     this.#keepWarm();
+    if (this.#blocked) return;
     const queue = this.queue;
     const sending = new Set<PoolWorker>();
     if (queue.highestPriority > this.#lowestAhead) this.#preempt();
@@ -286,11 +293,21 @@ export class Scheduler {
     while (
       !this.#stopping && this.workers.size < this.#limits.minThreads &&
       this.#maySpawn()
-    ) this.#makeIdle(this.#spawn());
+    ) {
+      const worker = this.#spawn();
+      if (worker === undefined) return;
+      this.#makeIdle(worker);
+    }
   }
 
-  #spawn(): PoolWorker {
-    const worker = this.#host.spawn();
+  #spawn(): PoolWorker | undefined {
+    let worker: PoolWorker;
+    try {
+      worker = this.#host.spawn();
+    } catch (error) {
+      this.#host.spawnFailed(error);
+      return undefined;
+    }
     this.workers.add(worker);
     return worker;
   }

@@ -230,6 +230,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
           workerData: this.#workerData,
         }, this.#owner);
       },
+      spawnFailed: (error) => this.#recovery.loadFailed(error),
       unsendable: (job, error) => this.#ledger.reject(job, error),
       retired: (worker, reason) =>
         this.#emit(
@@ -248,6 +249,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
       ledger: this.#ledger,
       settled: () => this.#maybeFinishClose(),
     });
+    this.#scheduler.start();
   }
 
   /**

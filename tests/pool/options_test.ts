@@ -270,3 +270,25 @@ describe("ThreadPool events and timing stats", () => {
     assert.ok(utilization > 0 && utilization <= 1);
   });
 });
+
+describe("ThreadPool without workers", () => {
+  test("a runtime with no Worker rejects every task with a clear error", async () => {
+    const original = globalThis.Worker;
+    (globalThis as { Worker?: unknown }).Worker = undefined;
+    try {
+      await using pool = new ThreadPool(TASKS, { threads: 1 });
+      const check = (error: unknown) => {
+        assert.ok(error instanceof Error);
+        assert.match(
+          (error.cause as Error).message,
+          /^Cannot use workers as iox has no adapter for this runtime/,
+        );
+        return true;
+      };
+      await assert.rejects(pool.run("identity", [1]), check);
+      await assert.rejects(pool.run("identity", [2]), check);
+    } finally {
+      globalThis.Worker = original;
+    }
+  });
+});
