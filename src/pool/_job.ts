@@ -19,6 +19,8 @@ export interface StreamSink {
   inFlight: number;
   /** Resolved when the job settles, for a cancel() waiting on it. */
   settled: PromiseWithResolvers<void> | undefined;
+  /** Set when it was aborted after it started: it ends as a failure. */
+  aborted: { reason: unknown } | undefined;
 }
 
 /**

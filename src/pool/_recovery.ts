@@ -49,6 +49,7 @@ export class Recovery {
     if (job.done || this.#dropUnstarted(job, reason)) return;
     const worker = job.worker!;
     if (job.stream !== undefined) {
+      job.stream.aborted = { reason };
       job.stream.controller.error(reason);
       worker.cancel(job);
       return;

@@ -34,6 +34,7 @@ export function jobStream<T>(
         highWaterMark,
         inFlight: 0,
         settled: undefined,
+        aborted: undefined,
       };
       const finish = (outcome: unknown): void => {
         Promise.resolve(outcome).then(() => {

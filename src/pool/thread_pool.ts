@@ -122,7 +122,9 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
     },
     settled: (job, ok, value, runMs, receivedAt) => {
       this.#ledger.ran(job, runMs, receivedAt);
-      if (ok) this.#ledger.resolve(job, value);
+      const aborted = job.stream?.aborted;
+      if (aborted !== undefined) this.#ledger.reject(job, aborted.reason);
+      else if (ok) this.#ledger.resolve(job, value);
       else this.#ledger.reject(job, receiveError(value));
     },
     reported: (worker) => {

@@ -78,6 +78,7 @@ describe("ThreadPool.stream", () => {
     }, { name: "RangeError", message: "stop" });
     await counter.reach(1, 1);
     assert.equal(await pool.run("identity", [2]), 2);
+    assert.equal(pool.stats.failed, 1);
   });
 
   test("a stream aborted or cancelled before it starts never runs", async () => {
