@@ -28,9 +28,31 @@ import { MAX_BATCH, RING_SIZE } from "./_protocol.ts";
 import type { PoolWorker } from "./_worker.ts";
 import { LongTimeout } from "../_util/long_timeout.ts";
 
-/** The first wait before a worker replaces one whose `setup` threw. */
+/**
+ * The first wait (ms) before a worker replaces one whose `setup` threw; it
+ * doubles with each failure in a row, up to {@linkcode SETUP_RETRY_MAX_MS}.
+ *
+ * @example Usage
+ * ```ts
+ * import { SETUP_RETRY_MAX_MS, SETUP_RETRY_MS } from "@iox/iox/thread-pool";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(SETUP_RETRY_MS > 0 && SETUP_RETRY_MS < SETUP_RETRY_MAX_MS);
+ * ```
+ */
 export const SETUP_RETRY_MS = 50;
-/** The longest wait between setup attempts (it doubles up to this). */
+/**
+ * The longest wait (ms) between two attempts to start a worker whose
+ * `setup` keeps throwing.
+ *
+ * @example Usage
+ * ```ts
+ * import { SETUP_RETRY_MAX_MS } from "@iox/iox/thread-pool";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(SETUP_RETRY_MAX_MS >= 1000);
+ * ```
+ */
 export const SETUP_RETRY_MAX_MS = 5_000;
 
 /** What the scheduler needs from its pool. */

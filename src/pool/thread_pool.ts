@@ -60,7 +60,18 @@ export type * from "./options.ts";
 export type { DurationStats };
 export { SETUP_RETRY_MAX_MS, SETUP_RETRY_MS } from "./_scheduler.ts";
 
-/** The default `highWaterMark` of {@linkcode ThreadPool.prototype.stream}. */
+/**
+ * The default `highWaterMark` of {@linkcode ThreadPool.prototype.stream}:
+ * how many values may wait unread before the generator is paused.
+ *
+ * @example Usage
+ * ```ts
+ * import { STREAM_HIGH_WATER_MARK } from "@iox/iox/thread-pool";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(Number.isInteger(STREAM_HIGH_WATER_MARK) && STREAM_HIGH_WATER_MARK > 0);
+ * ```
+ */
 export const STREAM_HIGH_WATER_MARK = 256;
 const NO_OPTIONS: ThreadPoolRunOptions = {};
 
