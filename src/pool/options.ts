@@ -183,3 +183,13 @@ export interface ThreadPoolWorkerEventDetail {
    */
   reason?: unknown;
 }
+
+/** The events of a pool, by type, for its typed `addEventListener`. */
+export interface ThreadPoolEventMap {
+  /** A worker is ready: its module loaded and its `setup` returned. */
+  workerstart: CustomEvent<ThreadPoolWorkerEventDetail>;
+  /** A worker ended. */
+  workerexit: CustomEvent<ThreadPoolWorkerEventDetail>;
+  /** The tasks that had to wait for a thread have all started. */
+  drain: Event;
+}

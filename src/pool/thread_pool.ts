@@ -48,6 +48,7 @@ import {
   optionsObject,
 } from "../_util/validate.ts";
 import type {
+  ThreadPoolEventMap,
   ThreadPoolMapOptions,
   ThreadPoolOptions,
   ThreadPoolRunOptions,
@@ -571,6 +572,102 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
    */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  /**
+   * Listens to the pool's events, typed: "workerstart" and "workerexit"
+   * are `CustomEvent`s whose `detail` is a
+   * {@linkcode ThreadPoolWorkerEventDetail}; "drain" is a plain event.
+   *
+   * @example Usage
+   * ```ts
+   * import { ThreadPool } from "@iox/iox/thread-pool";
+   * import assert from "node:assert/strict";
+   *
+   * const pool = new ThreadPool("data:text/javascript,export const id = (x) => x;", { threads: 1 });
+   * const exited = new Promise<number>((resolve) =>
+   *   pool.addEventListener("workerexit", (event) => resolve(event.detail.threadId))
+   * );
+   * await pool.run("id", [1]);
+   * await pool.close();
+   * assert.equal(await exited, 1);
+   * ```
+   *
+   * @typeParam K The event's type.
+   * @param type "workerstart", "workerexit" or "drain" (or any other type).
+   * @param listener Called with each event of that type.
+   * @param options As for `EventTarget.addEventListener`.
+   */
+  override addEventListener<K extends keyof ThreadPoolEventMap>(
+    type: K,
+    listener: (this: ThreadPool, event: ThreadPoolEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  /**
+   * Listens to events of any other type, as `EventTarget` does.
+   *
+   * @param type The event's type.
+   * @param listener Called with each event of that type.
+   * @param options As for `EventTarget.addEventListener`.
+   */
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    super.addEventListener(type, listener, options);
+  }
+
+  /**
+   * Stops a listener added with {@linkcode ThreadPool.prototype.addEventListener}.
+   *
+   * @example Usage
+   * ```ts
+   * import { ThreadPool } from "@iox/iox/thread-pool";
+   * import assert from "node:assert/strict";
+   *
+   * await using pool = new ThreadPool("data:text/javascript,export const id = (x) => x;", { threads: 1 });
+   * let starts = 0;
+   * const count = () => starts++;
+   * pool.addEventListener("workerstart", count);
+   * pool.removeEventListener("workerstart", count);
+   * await pool.run("id", [1]);
+   * assert.equal(starts, 0);
+   * ```
+   *
+   * @typeParam K The event's type.
+   * @param type The type it was added for.
+   * @param listener The listener.
+   * @param options As for `EventTarget.removeEventListener`.
+   */
+  override removeEventListener<K extends keyof ThreadPoolEventMap>(
+    type: K,
+    listener: (this: ThreadPool, event: ThreadPoolEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  /**
+   * Stops a listener of any other type, as `EventTarget` does.
+   *
+   * @param type The type it was added for.
+   * @param listener The listener.
+   * @param options As for `EventTarget.removeEventListener`.
+   */
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  override removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void {
+    super.removeEventListener(type, listener, options);
   }
 
   // Checks a call and makes its job; throws what refuses it. The messages
