@@ -7,25 +7,48 @@
 // half the high-water mark is free, so that one message carries many
 // values each way.
 import type { Job, StreamSink } from "./_job.ts";
+import type { ThreadPoolStreamOptions } from "./options.ts";
+import { assertInteger, optionsObject } from "../_util/validate.ts";
 
 /** What a stream needs from its pool. */
 export interface StreamHost {
   /** Accepts the job (throws what refuses it); `finish` settles it. */
-  accept(sink: StreamSink, finish: (outcome: unknown) => void): Job;
+  accept(
+    options: ThreadPoolStreamOptions,
+    sink: StreamSink,
+    finish: (outcome: unknown) => void,
+  ): Job;
   /** The reader cancelled: resolves once the generator stopped. */
   cancel(job: Job, reason: unknown): Promise<void> | undefined;
 }
 
 /**
- * A stream of the values yielded by the job `host` accepts; errored at
- * once with `failure` if that is given.
+ * A stream of the values yielded by the job `host` accepts for task `name`
+ * with `options`; bad options error it at once.
  */
 export function jobStream<T>(
-  highWaterMark: number,
-  failure: { error: unknown } | undefined,
+  name: string,
+  options: ThreadPoolStreamOptions | undefined,
+  defaultHighWaterMark: number,
   host: StreamHost,
 ): ReadableStream<T> {
   let job: Job | undefined;
+  let given: ThreadPoolStreamOptions = {};
+  let highWaterMark = defaultHighWaterMark;
+  let failure: { error: unknown } | undefined;
+  try {
+    given = optionsObject(options, `stream task '${name}'`);
+    if (given.highWaterMark !== undefined) {
+      assertInteger(
+        given.highWaterMark,
+        `Cannot stream task '${name}' as 'highWaterMark'`,
+        1,
+      );
+      highWaterMark = given.highWaterMark;
+    }
+  } catch (error) {
+    failure = { error };
+  }
   return new ReadableStream<T>({
     start(controller): void {
       if (failure !== undefined) return controller.error(failure.error);
@@ -48,7 +71,7 @@ export function jobStream<T>(
         );
       };
       try {
-        job = host.accept(sink, finish);
+        job = host.accept(given, sink, finish);
       } catch (error) {
         controller.error(error);
       }

@@ -35,18 +35,12 @@ import { receiveError } from "./_error_transfer.ts";
 import type { DurationStats } from "./_histogram.ts";
 import { Ledger } from "./_ledger.ts";
 import { armJob, checkCall, Job, type StreamSink } from "./_job.ts";
-import { resolveModule } from "./_module_url.ts";
+import { type PoolSettings, readSettings } from "./_settings.ts";
 import { Recovery } from "./_recovery.ts";
 import { Scheduler } from "./_scheduler.ts";
 import { enqueueValues, jobStream } from "./_stream.ts";
 import { PoolWorker, type WorkerOwner } from "./_worker.ts";
-import {
-  assertInteger,
-  assertIterable,
-  assertMs,
-  notAString,
-  optionsObject,
-} from "../_util/validate.ts";
+import { assertIterable, optionsObject } from "../_util/validate.ts";
 import type {
   ThreadPoolEventMap,
   ThreadPoolMapOptions,
@@ -99,27 +93,9 @@ const NO_OPTIONS: ThreadPoolRunOptions = {};
  * await assert.rejects(pool.run("die"), WorkerCrashedError);
  * assert.equal(await pool.run("ok"), "still here");
  * ```
- *
- * @example Events
- * ```ts
- * import { ThreadPool } from "@iox/iox/thread-pool";
- * import assert from "node:assert/strict";
- *
- * await using pool = new ThreadPool("data:text/javascript,export const id = (x) => x;", { threads: 1 });
- * const started = new Promise<CustomEvent>((resolve) =>
- *   pool.addEventListener("workerstart", (event) => resolve(event as CustomEvent), { once: true })
- * );
- * await pool.run("id", [1]);
- * assert.equal((await started).detail.threadId, 1);
- * ```
  */
 export class ThreadPool extends EventTarget implements AsyncDisposable {
-  #module: URL;
-  #name: string;
-  #maxThreads: number;
-  #maxQueue: number;
-  #taskTimeoutMs: number;
-  #workerData: unknown;
+  #settings: PoolSettings;
   #scheduler: Scheduler;
   #recovery: Recovery;
   #order = 0;
@@ -186,62 +162,13 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
    */
   constructor(module: string | URL, options?: ThreadPoolOptions) {
     super();
-    const what = "create thread pool";
-    const option = (name: string): string => `Cannot ${what} as '${name}'`;
-    this.#module = resolveModule(module);
-    const {
-      threads,
-      minThreads = 0,
-      maxQueue = Infinity,
-      name = "ThreadPool",
-      idleTimeoutMs = Infinity,
-      taskTimeoutMs = Infinity,
-      maxTasksPerWorker = Infinity,
-      workerData,
-    } = optionsObject(options, what);
-    assertInteger(minThreads, option("minThreads"), 0);
-    const maxThreads = threads === undefined
-      ? Math.max(navigator.hardwareConcurrency, minThreads)
-      : threads;
-    assertInteger(maxThreads, option("threads"), 1);
-    assertInteger(minThreads, option("minThreads"), 0, maxThreads);
-    assertInteger(maxQueue, option("maxQueue"), 0, Infinity, true);
-    if (typeof name !== "string") throw notAString(option("name"), name);
-    assertMs(idleTimeoutMs, option("idleTimeoutMs"), true);
-    assertMs(taskTimeoutMs, option("taskTimeoutMs"), false);
-    assertInteger(
-      maxTasksPerWorker,
-      option("maxTasksPerWorker"),
-      1,
-      Infinity,
-      true,
-    );
-    try {
-      structuredClone(workerData);
-    } catch (error) {
-      throw new DOMException(
-        `${option("workerData")} must be structured-cloneable: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
-        "DataCloneError",
-      );
-    }
-    this.#maxThreads = maxThreads;
-    this.#maxQueue = maxQueue;
-    this.#name = name;
-    this.#taskTimeoutMs = taskTimeoutMs;
-    this.#workerData = workerData;
-    this.#scheduler = new Scheduler({
-      maxThreads,
-      minThreads,
-      maxTasksPerWorker,
-      idleTimeoutMs,
-    }, {
+    const settings = this.#settings = readSettings(module, options);
+    this.#scheduler = new Scheduler(settings, {
       spawn: () => {
         const id = ++this.#nextId;
-        return new PoolWorker(id, `${this.#name} #${id}`, {
-          module: this.#module.href,
-          workerData: this.#workerData,
+        return new PoolWorker(id, `${settings.name} #${id}`, {
+          module: settings.module.href,
+          workerData: settings.workerData,
         }, this.#owner);
       },
       spawnFailed: (error) => this.#recovery.loadFailed(error),
@@ -257,8 +184,8 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
       passed: () => this.#maybeFinishClose(),
     });
     this.#recovery = new Recovery({
-      name,
-      module: this.#module.href,
+      name: settings.name,
+      module: settings.module.href,
       scheduler: this.#scheduler,
       ledger: this.#ledger,
       settled: () => this.#maybeFinishClose(),
@@ -298,7 +225,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
       completed: this.#ledger.completed,
       failed: this.#ledger.failed,
       crashed: this.#recovery.crashed,
-      ...this.#ledger.timings(this.#maxThreads),
+      ...this.#ledger.timings(this.#settings.maxThreads),
     };
   }
 
@@ -346,7 +273,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
         args,
         given.transfer,
         given.signal,
-        given.timeoutMs ?? this.#taskTimeoutMs,
+        given.timeoutMs ?? this.#settings.taskTimeoutMs,
         given.priority ?? 0,
         resolve as (value: unknown) => void,
         undefined,
@@ -394,7 +321,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
       const list = [...argsList];
       // All or nothing: a batch that does not fit in the queue is refused
       // whole, so no task of it runs unseen by the caller.
-      if (this.#maxQueue !== Infinity && list.length > 0) {
+      if (this.#settings.maxQueue !== Infinity && list.length > 0) {
         this.#checkQueue("map", name, list.length);
       }
       for (const args of list) {
@@ -406,7 +333,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
             args,
             undefined,
             given.signal,
-            given.timeoutMs ?? this.#taskTimeoutMs,
+            given.timeoutMs ?? this.#settings.taskTimeoutMs,
             given.priority ?? 0,
             resolve as (value: unknown) => void,
             undefined,
@@ -460,24 +387,8 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
     args: unknown[] = [],
     options?: ThreadPoolStreamOptions,
   ): ReadableStream<T> {
-    let highWaterMark = STREAM_HIGH_WATER_MARK;
-    let given: ThreadPoolStreamOptions = NO_OPTIONS;
-    let failure: { error: unknown } | undefined;
-    try {
-      given = optionsObject(options, `stream task '${name}'`);
-      if (given.highWaterMark !== undefined) {
-        assertInteger(
-          given.highWaterMark,
-          `Cannot stream task '${name}' as 'highWaterMark'`,
-          1,
-        );
-        highWaterMark = given.highWaterMark;
-      }
-    } catch (error) {
-      failure = { error };
-    }
-    return jobStream<T>(highWaterMark, failure, {
-      accept: (sink, finish) =>
+    return jobStream<T>(name, options, STREAM_HIGH_WATER_MARK, {
+      accept: (given, sink, finish) =>
         this.#accept(
           "stream",
           name,
@@ -542,7 +453,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
     this.#closed ??= Promise.withResolvers<void>();
     const reason = () =>
       new PoolClosedError(
-        `Cannot finish the task as thread pool '${this.#name}' was terminated`,
+        `Cannot finish the task as thread pool '${this.#settings.name}' was terminated`,
       );
     for (const worker of [...this.#scheduler.workers]) {
       for (const job of this.#scheduler.retire(worker)) {
@@ -686,13 +597,13 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
     checkCall(verb, name, args, transfer, signal, timeoutMs, priority);
     if (this.#closing) {
       throw new PoolClosedError(
-        `Cannot ${verb} task '${name}' as thread pool '${this.#name}' is closed`,
+        `Cannot ${verb} task '${name}' as thread pool '${this.#settings.name}' is closed`,
       );
     }
     const recovery = this.#recovery;
     if (recovery.loadError !== undefined) throw recovery.loadFailure(name);
     signal?.throwIfAborted();
-    if (this.#maxQueue !== Infinity) this.#checkQueue(verb, name);
+    if (this.#settings.maxQueue !== Infinity) this.#checkQueue(verb, name);
 
     const job = new Job(
       stream === undefined ? name : [name],
@@ -710,10 +621,13 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
 
   #checkQueue(verb: string, name: string, adding = 1): void {
     const { running, held } = this.#scheduler.load();
-    const free = Math.max(0, this.#maxThreads - running);
-    if (this.#scheduler.queue.size + held + adding > this.#maxQueue + free) {
+    const free = Math.max(0, this.#settings.maxThreads - running);
+    if (
+      this.#scheduler.queue.size + held + adding >
+        this.#settings.maxQueue + free
+    ) {
       throw new RangeError(
-        `Cannot ${verb} task '${name}' as the queue of thread pool '${this.#name}' is full: maxQueue is ${this.#maxQueue}`,
+        `Cannot ${verb} task '${name}' as the queue of thread pool '${this.#settings.name}' is full: maxQueue is ${this.#settings.maxQueue}`,
       );
     }
   }
