@@ -64,6 +64,28 @@ describe("ThreadPool.stream", () => {
     });
   }
 
+  test("transfer moves the arguments; priority orders streams with tasks", async () => {
+    await using pool = new ThreadPool(TASKS, { threads: 1 });
+    const buffer = new Uint8Array([7, 8, 9]).buffer;
+    const order: string[] = [];
+    const blocker = pool.run("spin", [30]);
+    const late = pool.run("identity", ["late"]).then(() => order.push("late"));
+    const values: number[] = [];
+    const stream = pool.stream<number>("bytesOf", [buffer], {
+      transfer: [buffer],
+      priority: 1,
+    });
+    for await (const value of stream) {
+      // The first value comes in a message before the late task's result.
+      if (values.length === 0) order.push("stream");
+      values.push(value);
+    }
+    await Promise.all([blocker, late]);
+    assert.deepEqual(values, [7, 8, 9]);
+    assert.equal(buffer.byteLength, 0, "moved, not copied");
+    assert.deepEqual(order, ["stream", "late"]);
+  });
+
   test("aborting stops the generator and errors the stream with the reason", async () => {
     await using pool = new ThreadPool(TASKS, { threads: 1 });
     const counter = new Counter();
