@@ -4,7 +4,7 @@
 // Whether the PEM text can be read is for the runtime to say when it
 // listens; `open()` then rejects naming the address, as for any failed bind.
 
-import { assertTimeout, formatValue } from "../_util/validate.ts";
+import { assertMs, formatValue } from "../_util/validate.ts";
 
 /**
  * How long a TLS client has to complete its handshake by default, in ms:
@@ -82,9 +82,10 @@ export function checkTls(tls: unknown, where: string): TlsConfig {
       );
     }
   }
-  assertTimeout(
+  assertMs(
     handshakeTimeoutMs,
     `Cannot open listener${where} as 'tls.handshakeTimeoutMs'`,
+    false,
   );
   const checked: TlsConfig = {
     cert: cert as string,

@@ -70,11 +70,7 @@
 import { Channel } from "./_channel.ts";
 import { internals } from "./_internals.ts";
 import type { Addr, ConnectionTransport } from "./transport.ts";
-import {
-  assertTimeout,
-  formatValue,
-  optionsObject,
-} from "../_util/validate.ts";
+import { assertMs, formatValue, optionsObject } from "../_util/validate.ts";
 
 export type {
   Addr,
@@ -167,7 +163,11 @@ export class Connection implements AsyncDisposable {
       options,
       "create connection",
     );
-    assertTimeout(idleTimeoutMs, "Cannot create connection as 'idleTimeoutMs'");
+    assertMs(
+      idleTimeoutMs,
+      "Cannot create connection as 'idleTimeoutMs'",
+      false,
+    );
     this.localAddr = transport.localAddr;
     this.remoteAddr = transport.remoteAddr;
     this.#channel = new Channel(transport, idleTimeoutMs);

@@ -12,7 +12,7 @@ import {
 import { checkTls, type TlsListenOptions } from "./_tls.ts";
 import { ConnectionError } from "./connection_error.ts";
 import {
-  assertTimeout,
+  assertMs,
   formatValue,
   notAnAbortSignal,
   optionsObject,
@@ -446,7 +446,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       onError,
       idleTimeoutMs = Infinity,
     } = optionsObject(options, "create listener");
-    assertTimeout(idleTimeoutMs, "Cannot create listener as 'idleTimeoutMs'");
+    assertMs(idleTimeoutMs, "Cannot create listener as 'idleTimeoutMs'", false);
     this.#connectionOptions = { idleTimeoutMs };
     if (typeof name !== "string") {
       throw new TypeError(

@@ -177,7 +177,7 @@ describe("Connection idle timeout", () => {
     assert.throws(() => new Connection(transport, { idleTimeoutMs: 0 }), {
       name: "RangeError",
       message:
-        "Cannot create connection as 'idleTimeoutMs' must be a positive number of milliseconds or Infinity: current value is 0",
+        "Cannot create connection as 'idleTimeoutMs' must be a positive number of milliseconds: current value is 0",
     });
     assert.throws(
       () =>
@@ -187,7 +187,7 @@ describe("Connection idle timeout", () => {
     assert.throws(() => new NetListener({ idleTimeoutMs: -1 }), {
       name: "RangeError",
       message:
-        "Cannot create listener as 'idleTimeoutMs' must be a positive number of milliseconds or Infinity: current value is -1",
+        "Cannot create listener as 'idleTimeoutMs' must be a positive number of milliseconds: current value is -1",
     });
   });
 

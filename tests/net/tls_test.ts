@@ -210,7 +210,7 @@ describe("checkTls", () => {
       {
         name: "RangeError",
         message:
-          "Cannot open listener on 'x:1' as 'tls.handshakeTimeoutMs' must be a positive number of milliseconds or Infinity: current value is 0",
+          "Cannot open listener on 'x:1' as 'tls.handshakeTimeoutMs' must be a positive number of milliseconds: current value is 0",
       },
     );
   });
