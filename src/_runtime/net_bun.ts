@@ -11,7 +11,7 @@
 
 import type { Addr, ConnectionTransport } from "../net/connection.ts";
 import type { BindAddr, NetRuntime, RawListener } from "./net.ts";
-import { isIpLiteral } from "../net/_ip.ts";
+import { isIpLiteral } from "../net/_address.ts";
 
 interface BunSocket {
   data: unknown;

@@ -5,44 +5,26 @@ import { Connection } from "./connection.ts";
 import type { Addr, ConnectionTransport } from "./connection.ts";
 import { net, type RawListener, resolver } from "../_runtime/net.ts";
 import {
-  formatValue,
+  argumentError,
+  notAFunction,
   notAnAbortSignal,
   optionsObject,
 } from "../_util/validate.ts";
-import { isIpLiteral } from "./_ip.ts";
+import {
+  errorCode,
+  isIpLiteral,
+  type ListenAddress,
+  type ListenSpec,
+  openError,
+  parseListenAddress,
+  tcpLabel,
+} from "./_address.ts";
 
-/** A TCP address to listen on. */
-export interface TcpListenAddress {
-  /**
-   * `"tcp"`, or leave it out.
-   *
-   * @default {"tcp"}
-   */
-  transport?: "tcp";
-  /**
-   * An IP address or a name; a name listens on every address it resolves
-   * to. IPv6 addresses may be written with or without brackets.
-   *
-   * @default {"0.0.0.0"}
-   */
-  hostname?: string;
-  /** The port, 0 for one chosen by the system. */
-  port: number;
-}
-
-/** A Unix domain socket to listen on. */
-export interface UnixListenAddress {
-  /** Always `"unix"`. */
-  transport: "unix";
-  /** The socket file to create; it must not exist. */
-  path: string;
-}
-
-/**
- * An address for {@linkcode NetListener.open}: an object, or a string
- * `"host:port"`, `"[ipv6]:port"` or `"unix:path"`.
- */
-export type ListenAddress = string | TcpListenAddress | UnixListenAddress;
+export type {
+  ListenAddress,
+  TcpListenAddress,
+  UnixListenAddress,
+} from "./_address.ts";
 
 /**
  * Where a client handler can be run instead of on accept: anything with
@@ -149,171 +131,9 @@ interface Waiter {
   settle(conn: Connection | null): void;
 }
 
-type Bind =
-  | { transport: "tcp"; hostname: string; port: number }
-  | { transport: "unix"; path: string };
-
-interface Spec {
-  label: string;
-  bind: Bind;
-}
-
+const CREATE = "Cannot create listener";
 const PORT_RETRIES = 8;
 const MAX_BACKOFF_MS = 1000;
-
-function checkPort(port: unknown, where: string): number {
-  if (typeof port !== "number") {
-    throw new TypeError(
-      `Cannot open listener${where} as 'port' must be an integer in 0..65535: current value is ${
-        formatValue(port)
-      }`,
-    );
-  }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(
-      `Cannot open listener${where} as 'port' must be an integer in 0..65535: current value is ${port}`,
-    );
-  }
-  return port;
-}
-
-// A host name of letters, digits, '-' and '_' in dot-separated labels, or
-// an IPv6 literal (hex digits and colons, an embedded IPv4 part, a zone).
-const HOST_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/;
-const IPV6 = /^[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*(%[A-Za-z0-9_.-]+)?$/;
-
-function checkHostname(hostname: string, where: string): string {
-  if (!HOST_NAME.test(hostname) && !IPV6.test(hostname)) {
-    throw new TypeError(
-      `Cannot open listener${where} as 'hostname' must be a host name or an IP address: current value is ${
-        formatValue(hostname)
-      }`,
-    );
-  }
-  return hostname;
-}
-
-function checkPath(path: string): string {
-  if (path.includes("\0")) {
-    throw new TypeError(
-      `Cannot open listener as 'path' must not contain a NUL character: current value is ${
-        formatValue(path)
-      }`,
-    );
-  }
-  return path;
-}
-
-function tcpLabel(hostname: string, port: number): string {
-  return hostname.includes(":")
-    ? `[${hostname}]:${port}`
-    : `${hostname}:${port}`;
-}
-
-function parseString(address: string): Spec {
-  if (address.startsWith("unix:")) {
-    const path = address.slice("unix:".length);
-    if (path === "") {
-      throw new TypeError(
-        `Cannot open listener as address 'unix:' must name a socket path`,
-      );
-    }
-    return {
-      label: address,
-      bind: { transport: "unix", path: checkPath(path) },
-    };
-  }
-  const bracketed = /^\[([^\]]+)\]:([^:]*)$/.exec(address);
-  const colon = address.lastIndexOf(":");
-  const hostname = bracketed ? bracketed[1] : address.slice(0, colon);
-  const port = bracketed ? bracketed[2] : address.slice(colon + 1);
-  if (
-    hostname === undefined || port === undefined || hostname === "" ||
-    (bracketed ? !hostname.includes(":") : colon < 0 || hostname.includes(":"))
-  ) {
-    throw new TypeError(
-      `Cannot open listener as address '${address}' must be 'host:port', '[ipv6]:port' or 'unix:path'`,
-    );
-  }
-  const where = ` on '${address}'`;
-  return {
-    label: address,
-    bind: {
-      transport: "tcp",
-      hostname: checkHostname(hostname, where),
-      port: checkPort(/^[-+]?\d+$/.test(port) ? Number(port) : port, where),
-    },
-  };
-}
-
-function parseObject(address: Record<string, unknown>): Spec {
-  const { transport } = address;
-  if (transport === "unix") {
-    const { path } = address;
-    if (typeof path !== "string" || path === "") {
-      throw new TypeError(
-        `Cannot open listener as 'path' must be a non-empty string: current value is ${
-          formatValue(path)
-        }`,
-      );
-    }
-    return {
-      label: `unix:${path}`,
-      bind: { transport: "unix", path: checkPath(path) },
-    };
-  }
-  if (transport !== undefined && transport !== "tcp") {
-    throw new TypeError(
-      `Cannot open listener as 'transport' must be "tcp" or "unix": current value is ${
-        formatValue(transport)
-      }`,
-    );
-  }
-  const port = checkPort(address.port, "");
-  const given = address.hostname ?? "0.0.0.0";
-  if (typeof given !== "string" || given === "") {
-    throw new TypeError(
-      `Cannot open listener as 'hostname' must be a non-empty string: current value is ${
-        formatValue(given)
-      }`,
-    );
-  }
-  const bracketed = /^\[(.*:.*)\]$/.exec(given);
-  const hostname = checkHostname(bracketed ? bracketed[1]! : given, "");
-  return {
-    label: tcpLabel(hostname, port),
-    bind: { transport: "tcp", hostname, port },
-  };
-}
-
-function parse(address: unknown): Spec {
-  if (typeof address === "string") return parseString(address);
-  if (typeof address === "object" && address !== null) {
-    return parseObject(address as Record<string, unknown>);
-  }
-  throw new TypeError(
-    `Cannot open listener as an address must be a string or an object: current value is ${
-      formatValue(address)
-    }`,
-  );
-}
-
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
-}
-
-function openError(spec: Spec, error: unknown, bound?: string): Error {
-  const code = codeOf(error);
-  const message = error instanceof Error ? error.message : String(error);
-  const at = bound !== undefined && bound !== spec.label ? ` (${bound})` : "";
-  return new Error(
-    `Cannot open listener on '${spec.label}'${at}: ${
-      code && !message.includes(code) ? `${code}: ` : ""
-    }${message}`,
-    { cause: error },
-  );
-}
 
 // Counts the connection as active until its socket is released.
 class CountedTransport implements ConnectionTransport {
@@ -408,29 +228,22 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     const { name = "net-listener", maxConnections = Infinity, onError } =
       optionsObject(options, "create listener");
     if (typeof name !== "string") {
-      throw new TypeError(
-        `Cannot create listener as 'name' must be a string: current value is ${
-          formatValue(name)
-        }`,
-      );
+      throw argumentError(`${CREATE} as 'name'`, "a string", name);
     }
     if (
       typeof maxConnections !== "number" ||
       !(Number.isInteger(maxConnections) || maxConnections === Infinity) ||
       maxConnections < 1
     ) {
-      throw new RangeError(
-        `Cannot create listener as 'maxConnections' must be a positive integer: current value is ${
-          formatValue(maxConnections)
-        }`,
+      throw argumentError(
+        `${CREATE} as 'maxConnections'`,
+        "a positive integer",
+        maxConnections,
+        RangeError,
       );
     }
     if (onError !== undefined && typeof onError !== "function") {
-      throw new TypeError(
-        `Cannot create listener as 'onError' must be a function: current value is ${
-          formatValue(onError)
-        }`,
-      );
+      throw notAFunction(`${CREATE} as 'onError'`, onError);
     }
     this.#name = name;
     this.#maxConnections = maxConnections;
@@ -497,7 +310,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
         "Cannot open listener as the address list is empty",
       );
     }
-    const specs = list.map(parse);
+    const specs = list.map(parseListenAddress);
     const opened: RawListener[] = [];
     const epoch = this.#disconnects;
     try {
@@ -542,11 +355,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       ? net.adopt(listener)
       : null;
     if (raw === null) {
-      throw new TypeError(
-        `Cannot add listener as it must be ${net.adoptable}: current value is ${
-          formatValue(listener)
-        }`,
-      );
+      throw argumentError("Cannot add listener as it", net.adoptable, listener);
     }
     this.#start(raw);
     return raw.addr;
@@ -580,10 +389,10 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     options?: ClientHandlerOptions,
   ): void {
     if (handler !== null && typeof handler !== "function") {
-      throw new TypeError(
-        `Cannot set client handler as it must be a function or null: current value is ${
-          formatValue(handler)
-        }`,
+      throw argumentError(
+        "Cannot set client handler as it",
+        "a function or null",
+        handler,
       );
     }
     const { executor, onDispose } = optionsObject(
@@ -591,18 +400,14 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       "set client handler",
     );
     if (executor !== undefined && typeof executor?.post !== "function") {
-      throw new TypeError(
-        `Cannot set client handler as 'executor' must have a post() method: current value is ${
-          formatValue(executor)
-        }`,
+      throw argumentError(
+        "Cannot set client handler as 'executor'",
+        "an object with a post() method",
+        executor,
       );
     }
     if (onDispose !== undefined && typeof onDispose !== "function") {
-      throw new TypeError(
-        `Cannot set client handler as 'onDispose' must be a function: current value is ${
-          formatValue(onDispose)
-        }`,
-      );
+      throw notAFunction("Cannot set client handler as 'onDispose'", onDispose);
     }
     const old = this.#handler;
     const current: Registration | null = handler === null ? null : {
@@ -764,7 +569,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     for (const conn of ready) conn.close();
   }
 
-  async #bind(spec: Spec): Promise<RawListener[]> {
+  async #bind(spec: ListenSpec): Promise<RawListener[]> {
     const { bind } = spec;
     if (bind.transport === "unix") {
       try {
@@ -797,7 +602,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       } catch (error) {
         for (const raw of group) raw.close();
         const retry = bind.port === 0 && group.length > 0 &&
-          codeOf(error) === "EADDRINUSE" && attempt < PORT_RETRIES;
+          errorCode(error) === "EADDRINUSE" && attempt < PORT_RETRIES;
         if (!retry) throw openError(spec, error, tcpLabel(host ?? "", port));
       }
     }
