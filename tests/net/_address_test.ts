@@ -50,11 +50,9 @@ describe("parseListenAddress", () => {
         bind: { transport: "tcp", hostname: "::", port: 0 },
       },
     );
-    assert.deepEqual(
+    assert.equal(
       parseListenAddress({ hostname: "::1", port: 7 }).label,
-      [
-        "[::1]:7",
-      ][0],
+      "[::1]:7",
     );
     assert.deepEqual(parseListenAddress({ transport: "unix", path: "x" }), {
       label: "unix:x",
