@@ -3,9 +3,18 @@
 
 import { Connection } from "./connection.ts";
 import type { Addr, ConnectionTransport } from "./connection.ts";
+import { AcceptedSet } from "./_accepted.ts";
+import {
+  ProxiedTransport,
+  PROXY_HEADER_TIMEOUT_MS,
+  readProxyHeader,
+} from "./_proxy_protocol.ts";
+import { removeStaleSocket } from "./_stale_socket.ts";
+import { LongTimeout } from "../_util/long_timeout.ts";
 import { net, type RawListener, resolver } from "../_runtime/net.ts";
 import {
   argumentError,
+  assertFiniteNumber,
   notAFunction,
   notAnAbortSignal,
   optionsObject,
@@ -68,8 +77,43 @@ export interface NetListenerOptions {
    */
   maxConnections?: number;
   /**
+   * Answers a connection refused by `maxConnections` before it is closed
+   * (as Redis answers "-ERR max number of clients reached"): called with
+   * the connection, which is closed once the call returns or the promise it
+   * returns settles. It does not count in `stats.active`; a throw or
+   * rejection goes to `onError`. Without it a refused connection is closed
+   * at once.
+   *
+   * @default {undefined}
+   */
+  onReject?: (conn: Connection) => unknown;
+  /**
+   * Every connection must start with a PROXY protocol header, version 1
+   * (text) or 2 (binary), as HAProxy, nginx, Envoy and cloud load balancers
+   * send it: `remoteAddr` is then the client the header names (a v2 LOCAL
+   * or a v1 UNKNOWN header keeps the socket's own), and the connection's
+   * bytes start after the header. A connection whose header is missing or
+   * malformed, or not complete within {@linkcode PROXY_HEADER_TIMEOUT_MS},
+   * is closed, counted in `stats.rejected` and reported to `onError`. Only
+   * turn it on for addresses that nothing but the load balancer can reach:
+   * the header is believed.
+   *
+   * @default {false}
+   */
+  proxyProtocol?: boolean;
+  /**
+   * When a Unix address's socket file exists, remove it if it is stale (a
+   * connection to it is refused: the server that made it is gone) and
+   * listen there; one that a process listens on is left alone and `open()`
+   * fails with `EADDRINUSE`, as without this option.
+   *
+   * @default {false}
+   */
+  removeStaleSocket?: boolean;
+  /**
    * Receives what goes wrong without a caller to reject: a client handler
-   * that throws or rejects, an `onDispose` that throws, a failed accept.
+   * or `onReject` that throws or rejects, an `onDispose` that throws, a
+   * failed accept, a connection refused for its PROXY protocol header.
    *
    * @default {(error) => console.error(error)}
    */
@@ -94,6 +138,17 @@ export interface ClientHandlerOptions {
   onDispose?: () => void;
 }
 
+/** Options for {@linkcode NetListener.shutdown}. */
+export interface ShutdownOptions {
+  /**
+   * How long accepted connections may take to finish, in milliseconds;
+   * those still open then are closed.
+   *
+   * @default {30000}
+   */
+  timeoutMs?: number;
+}
+
 /** Options for {@linkcode NetListener.waitClient}. */
 export interface WaitClientOptions {
   /**
@@ -108,13 +163,19 @@ export interface WaitClientOptions {
 export interface NetListenerStats {
   /** Connections accepted and handed out or queued. */
   accepted: number;
-  /** Connections closed at once because `maxConnections` was reached. */
+  /**
+   * Connections refused: past `maxConnections`, or (with `proxyProtocol`)
+   * without a valid PROXY protocol header in time.
+   */
   rejected: number;
-  /** Accepted connections not yet closed. */
+  /**
+   * Accepted connections not yet closed, those whose PROXY protocol header
+   * is still being read included.
+   */
   active: number;
   /**
-   * Client handlers that threw or rejected, or could not be posted to their
-   * executor.
+   * Client handlers (and `onReject` calls) that threw or rejected, or could
+   * not be posted to their executor.
    */
   errors: number;
 }
@@ -131,41 +192,14 @@ interface Waiter {
   settle(conn: Connection | null): void;
 }
 
+export { PROXY_HEADER_TIMEOUT_MS } from "./_proxy_protocol.ts";
+
+/** How long {@linkcode NetListener.shutdown} waits by default, in ms. */
+export const SHUTDOWN_TIMEOUT_MS = 30_000;
+
 const CREATE = "Cannot create listener";
 const PORT_RETRIES = 8;
 const MAX_BACKOFF_MS = 1000;
-
-// Counts the connection as active until its socket is released.
-class CountedTransport implements ConnectionTransport {
-  readonly localAddr: Addr;
-  readonly remoteAddr: Addr;
-  #inner: ConnectionTransport;
-  #release: () => void;
-
-  constructor(inner: ConnectionTransport, release: () => void) {
-    this.#inner = inner;
-    this.#release = release;
-    this.localAddr = inner.localAddr;
-    this.remoteAddr = inner.remoteAddr;
-  }
-
-  read(): Promise<Uint8Array | null> {
-    return this.#inner.read();
-  }
-
-  write(chunk: Uint8Array): Promise<void> {
-    return this.#inner.write(chunk);
-  }
-
-  closeWrite(): Promise<void> {
-    return this.#inner.closeWrite();
-  }
-
-  close(): void {
-    this.#inner.close();
-    this.#release();
-  }
-}
 
 /**
  * Listens on many sockets and hands every accepted connection to one client
@@ -210,23 +244,33 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
   #handler: Registration | null = null;
   #waiters: Waiter[] = [];
   #ready: Connection[] = [];
+  #connections = new AcceptedSet();
+  #onReject: ((conn: Connection) => unknown) | undefined;
+  #proxyProtocol: boolean;
+  #removeStaleSocket: boolean;
   #accepted = 0;
   #rejected = 0;
-  #active = 0;
   #errors = 0;
-  #release = () => void this.#active--;
 
   /**
    * Creates a listener that listens nowhere yet: call
    * {@linkcode NetListener.open} or {@linkcode NetListener.add}.
    *
-   * @param options The `name`, `maxConnections` and `onError`.
-   * @throws {TypeError} If `name` is not a string or `onError` not a function.
+   * @param options The `name`, `maxConnections`, `onReject`,
+   * `proxyProtocol`, `removeStaleSocket` and `onError`.
+   * @throws {TypeError} If `name` is not a string, `onReject` or `onError`
+   * not a function, `proxyProtocol` or `removeStaleSocket` not a boolean.
    * @throws {RangeError} If `maxConnections` is not a positive integer or `Infinity`.
    */
   constructor(options?: NetListenerOptions) {
-    const { name = "net-listener", maxConnections = Infinity, onError } =
-      optionsObject(options, "create listener");
+    const {
+      name = "net-listener",
+      maxConnections = Infinity,
+      onReject,
+      proxyProtocol = false,
+      removeStaleSocket = false,
+      onError,
+    } = optionsObject(options, "create listener");
     if (typeof name !== "string") {
       throw argumentError(`${CREATE} as 'name'`, "a string", name);
     }
@@ -242,11 +286,31 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
         RangeError,
       );
     }
+    if (onReject !== undefined && typeof onReject !== "function") {
+      throw notAFunction(`${CREATE} as 'onReject'`, onReject);
+    }
+    if (typeof proxyProtocol !== "boolean") {
+      throw argumentError(
+        `${CREATE} as 'proxyProtocol'`,
+        "a boolean",
+        proxyProtocol,
+      );
+    }
+    if (typeof removeStaleSocket !== "boolean") {
+      throw argumentError(
+        `${CREATE} as 'removeStaleSocket'`,
+        "a boolean",
+        removeStaleSocket,
+      );
+    }
     if (onError !== undefined && typeof onError !== "function") {
       throw notAFunction(`${CREATE} as 'onError'`, onError);
     }
     this.#name = name;
     this.#maxConnections = maxConnections;
+    this.#onReject = onReject;
+    this.#proxyProtocol = proxyProtocol;
+    this.#removeStaleSocket = removeStaleSocket;
     this.#onError = onError ??
       ((error) => console.error(`NetListener '${name}':`, error));
   }
@@ -271,7 +335,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     return {
       accepted: this.#accepted,
       rejected: this.#rejected,
-      active: this.#active,
+      active: this.#connections.size,
       errors: this.#errors,
     };
   }
@@ -556,14 +620,72 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
   }
 
   /**
+   * Stops gracefully: {@linkcode NetListener.disconnect}, then waits until
+   * every accepted connection has closed; those still open after
+   * `timeoutMs` are closed. Connections go on working meanwhile, so a
+   * request in flight completes intact; one whose PROXY protocol header is
+   * still being read is waited for as well, and handed out if it completes.
+   *
+   * @example Usage
+   * ```ts
+   * import { NetListener } from "@iox/iox/listener";
+   * import assert from "node:assert/strict";
+   * import { once } from "node:events";
+   * import { connect } from "node:net";
+   *
+   * const listener = new NetListener();
+   * const [addr] = await listener.open("127.0.0.1:0");
+   * assert.equal(addr?.transport, "tcp");
+   * listener.setClientHandler((conn) => conn.readable.pipeTo(conn.writable));
+   * const client = connect(addr.port, "127.0.0.1");
+   * client.write("request");
+   * assert.equal(String((await once(client, "data"))[0]), "request");
+   * const stopped = listener.shutdown({ timeoutMs: 10_000 });
+   * assert.equal(listener.connected, false);
+   * client.end(); // the client is done: the echo closes its connection
+   * await stopped;
+   * assert.equal(listener.stats.active, 0);
+   * ```
+   *
+   * @param options The `timeoutMs` after which the rest are closed.
+   * @returns A promise that resolves once `stats.active` is 0.
+   * @throws {TypeError} If `timeoutMs` is not a number.
+   * @throws {RangeError} If `timeoutMs` is negative or not finite.
+   */
+  async shutdown(options?: ShutdownOptions): Promise<void> {
+    const { timeoutMs = SHUTDOWN_TIMEOUT_MS } = optionsObject(
+      options,
+      "shut down listener",
+    );
+    assertFiniteNumber(
+      timeoutMs,
+      "Cannot shut down listener as 'timeoutMs'",
+      0,
+    );
+    await this.disconnect();
+    if (this.#connections.size === 0) return;
+    const deadline = new LongTimeout(
+      () => this.#connections.close(),
+      timeoutMs,
+    );
+    try {
+      await this.#connections.empty();
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  /**
    * Disconnects, clears the handler (calling its `onDispose`) and closes
-   * the accepted connections that nobody took.
+   * the accepted connections that nobody took, those whose PROXY protocol
+   * header is still being read included.
    *
    * @returns A promise that resolves when done.
    */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.disconnect();
     this.setClientHandler(null);
+    this.#connections.close(true);
     const ready = this.#ready;
     this.#ready = [];
     for (const conn of ready) conn.close();
@@ -572,6 +694,14 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
   async #bind(spec: ListenSpec): Promise<RawListener[]> {
     const { bind } = spec;
     if (bind.transport === "unix") {
+      try {
+        return [net.listen(bind)];
+      } catch (error) {
+        if (
+          !this.#removeStaleSocket || errorCode(error) !== "EADDRINUSE" ||
+          !await removeStaleSocket(bind.path).catch(() => false)
+        ) throw openError(spec, error);
+      }
       try {
         return [net.listen(bind)];
       } catch (error) {
@@ -663,18 +793,58 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
   }
 
   #deliver(transport: ConnectionTransport): void {
-    if (this.#active >= this.#maxConnections) {
+    if (this.#connections.size >= this.#maxConnections) {
       this.#rejected++;
-      transport.close();
+      if (this.#onReject === undefined) transport.close();
+      else this.#refuse(transport);
       return;
     }
+    const counted = this.#connections.add(transport);
+    if (!this.#proxyProtocol) {
+      this.#handOut(counted.conn = new Connection(counted));
+      return;
+    }
+    readProxyHeader(counted, PROXY_HEADER_TIMEOUT_MS).then((start) => {
+      if (counted.closed) return;
+      const conn = new Connection(new ProxiedTransport(counted, start));
+      this.#handOut(counted.conn = conn);
+    }, (error) => {
+      // Closed meanwhile by shutdown() or disposal: not the client's fault.
+      if (counted.closed) return;
+      counted.close();
+      this.#rejected++;
+      this.#report(error);
+    });
+  }
+
+  #handOut(conn: Connection): void {
     this.#accepted++;
-    this.#active++;
-    const conn = new Connection(new CountedTransport(transport, this.#release));
     const waiter = this.#waiters.shift();
     if (waiter !== undefined) waiter.settle(conn);
     else if (this.#handler !== null) this.#invoke(this.#handler, conn);
     else this.#ready.push(conn);
+  }
+
+  // A connection past maxConnections, answered by onReject and closed.
+  async #refuse(transport: ConnectionTransport): Promise<void> {
+    let conn: Connection | undefined;
+    try {
+      conn = new Connection(
+        this.#proxyProtocol
+          ? new ProxiedTransport(
+            transport,
+            await readProxyHeader(transport, PROXY_HEADER_TIMEOUT_MS),
+          )
+          : transport,
+      );
+      await this.#onReject!(conn);
+    } catch (error) {
+      if (conn !== undefined) this.#errors++;
+      this.#report(error);
+    } finally {
+      if (conn !== undefined) conn.close();
+      else transport.close();
+    }
   }
 
   #take(signal: AbortSignal | undefined): Promise<Connection | null> {
