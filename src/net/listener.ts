@@ -9,9 +9,19 @@ import {
   PROXY_HEADER_TIMEOUT_MS,
   readProxyHeader,
 } from "./_proxy_protocol.ts";
-import { removeStaleSocket } from "./_stale_socket.ts";
+import { bindAddress } from "./_bind.ts";
+import { HandOff } from "./_hand_off.ts";
+import {
+  checkListenerOptions,
+  type ClientHandler,
+  type ClientHandlerOptions,
+  type NetListenerOptions,
+  type NetListenerStats,
+  type ShutdownOptions,
+  type WaitClientOptions,
+} from "./listener_options.ts";
 import { LongTimeout } from "../_util/long_timeout.ts";
-import { net, type RawListener, resolver } from "../_runtime/net.ts";
+import { net, type RawListener } from "../_runtime/net.ts";
 import {
   argumentError,
   assertFiniteNumber,
@@ -19,186 +29,20 @@ import {
   notAnAbortSignal,
   optionsObject,
 } from "../_util/validate.ts";
-import {
-  errorCode,
-  isIpLiteral,
-  type ListenAddress,
-  type ListenSpec,
-  openError,
-  parseListenAddress,
-  tcpLabel,
-} from "./_address.ts";
+import { type ListenAddress, parseListenAddress } from "./_address.ts";
 
 export type {
   ListenAddress,
   TcpListenAddress,
   UnixListenAddress,
 } from "./_address.ts";
-
-/**
- * Where a client handler can be run instead of on accept: anything with
- * asio's `post`, such as iox's `Executor` or `Strand`.
- */
-export interface HandlerExecutor {
-  /**
-   * Queues `handler` to run later.
-   *
-   * @param handler The function to run.
-   */
-  post(handler: () => unknown): void;
-}
-
-/**
- * Receives each accepted connection. It owns the connection: close it when
- * done (or let `conn.readable.pipeTo(conn.writable)` finish).
- *
- * @param conn The accepted connection.
- * @param listener The listener that accepted it.
- * @returns Anything; a returned promise that rejects counts as a failure.
- */
-export type ClientHandler = (
-  conn: Connection,
-  listener: NetListener,
-) => unknown;
-
-/** Options for {@linkcode NetListener}. */
-export interface NetListenerOptions {
-  /**
-   * A name for messages and debugging, as QEMU's `qio_net_listener_set_name`.
-   *
-   * @default {"net-listener"}
-   */
-  name?: string;
-  /**
-   * The most connections accepted and not yet closed; past it, new
-   * connections are closed at once and counted in `stats.rejected`.
-   *
-   * @default {Infinity}
-   */
-  maxConnections?: number;
-  /**
-   * Answers a connection refused by `maxConnections` before it is closed
-   * (as Redis answers "-ERR max number of clients reached"): called with
-   * the connection, which is closed once the call returns or the promise it
-   * returns settles. It does not count in `stats.active`; a throw or
-   * rejection goes to `onError`. Without it a refused connection is closed
-   * at once.
-   *
-   * @default {undefined}
-   */
-  onReject?: (conn: Connection) => unknown;
-  /**
-   * Every connection must start with a PROXY protocol header, version 1
-   * (text) or 2 (binary), as HAProxy, nginx, Envoy and cloud load balancers
-   * send it: `remoteAddr` is then the client the header names (a v2 LOCAL
-   * or a v1 UNKNOWN header keeps the socket's own), and the connection's
-   * bytes start after the header. A connection whose header is missing or
-   * malformed, or not complete within {@linkcode PROXY_HEADER_TIMEOUT_MS},
-   * is closed, counted in `stats.rejected` and reported to `onError`. Only
-   * turn it on for addresses that nothing but the load balancer can reach:
-   * the header is believed.
-   *
-   * @default {false}
-   */
-  proxyProtocol?: boolean;
-  /**
-   * When a Unix address's socket file exists, remove it if it is stale (a
-   * connection to it is refused: the server that made it is gone) and
-   * listen there; one that a process listens on is left alone and `open()`
-   * fails with `EADDRINUSE`, as without this option.
-   *
-   * @default {false}
-   */
-  removeStaleSocket?: boolean;
-  /**
-   * Receives what goes wrong without a caller to reject: a client handler
-   * or `onReject` that throws or rejects, an `onDispose` that throws, a
-   * failed accept, a connection refused for its PROXY protocol header.
-   *
-   * @default {(error) => console.error(error)}
-   */
-  onError?: (error: unknown) => void;
-}
-
-/** Options for {@linkcode NetListener.setClientHandler}. */
-export interface ClientHandlerOptions {
-  /**
-   * Post each call of the handler (and `onDispose`) to this executor
-   * instead of calling it on accept.
-   *
-   * @default {undefined}
-   */
-  executor?: HandlerExecutor;
-  /**
-   * Called exactly once after this handler was replaced or cleared and can
-   * no longer be called.
-   *
-   * @default {undefined}
-   */
-  onDispose?: () => void;
-}
-
-/** Options for {@linkcode NetListener.shutdown}. */
-export interface ShutdownOptions {
-  /**
-   * How long accepted connections may take to finish, in milliseconds;
-   * those still open then are closed.
-   *
-   * @default {30000}
-   */
-  timeoutMs?: number;
-}
-
-/** Options for {@linkcode NetListener.waitClient}. */
-export interface WaitClientOptions {
-  /**
-   * Stops waiting: the call rejects with the signal's reason.
-   *
-   * @default {undefined}
-   */
-  signal?: AbortSignal;
-}
-
-/** Counters of a {@linkcode NetListener}. */
-export interface NetListenerStats {
-  /** Connections accepted and handed out or queued. */
-  accepted: number;
-  /**
-   * Connections refused: past `maxConnections`, or (with `proxyProtocol`)
-   * without a valid PROXY protocol header in time.
-   */
-  rejected: number;
-  /**
-   * Accepted connections not yet closed, those whose PROXY protocol header
-   * is still being read included.
-   */
-  active: number;
-  /**
-   * Client handlers (and `onReject` calls) that threw or rejected, or could
-   * not be posted to their executor.
-   */
-  errors: number;
-}
-
-interface Registration {
-  handler: ClientHandler;
-  executor: HandlerExecutor | undefined;
-  onDispose: (() => void) | undefined;
-  pending: number;
-  disposed: boolean;
-}
-
-interface Waiter {
-  settle(conn: Connection | null): void;
-}
+export type * from "./listener_options.ts";
 
 export { PROXY_HEADER_TIMEOUT_MS } from "./_proxy_protocol.ts";
 
 /** How long {@linkcode NetListener.shutdown} waits by default, in ms. */
 export const SHUTDOWN_TIMEOUT_MS = 30_000;
 
-const CREATE = "Cannot create listener";
-const PORT_RETRIES = 8;
 const MAX_BACKOFF_MS = 1000;
 
 /**
@@ -241,16 +85,17 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
   #loops = new Set<Promise<void>>();
   #wake: PromiseWithResolvers<void> | null = null;
   #sleepers = new Set<() => void>();
-  #handler: Registration | null = null;
-  #waiters: Waiter[] = [];
-  #ready: Connection[] = [];
+  #handOff: HandOff = new HandOff(
+    this,
+    (error) => this.#report(error),
+    () => this.#wakeLoops(),
+  );
   #connections = new AcceptedSet();
   #onReject: ((conn: Connection) => unknown) | undefined;
   #proxyProtocol: boolean;
   #removeStaleSocket: boolean;
   #accepted = 0;
   #rejected = 0;
-  #errors = 0;
 
   /**
    * Creates a listener that listens nowhere yet: call
@@ -264,55 +109,19 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
    */
   constructor(options?: NetListenerOptions) {
     const {
-      name = "net-listener",
-      maxConnections = Infinity,
+      name,
+      maxConnections,
       onReject,
-      proxyProtocol = false,
-      removeStaleSocket = false,
+      proxyProtocol,
+      removeStaleSocket,
       onError,
-    } = optionsObject(options, "create listener");
-    if (typeof name !== "string") {
-      throw argumentError(`${CREATE} as 'name'`, "a string", name);
-    }
-    if (
-      typeof maxConnections !== "number" ||
-      !(Number.isInteger(maxConnections) || maxConnections === Infinity) ||
-      maxConnections < 1
-    ) {
-      throw argumentError(
-        `${CREATE} as 'maxConnections'`,
-        "a positive integer",
-        maxConnections,
-        RangeError,
-      );
-    }
-    if (onReject !== undefined && typeof onReject !== "function") {
-      throw notAFunction(`${CREATE} as 'onReject'`, onReject);
-    }
-    if (typeof proxyProtocol !== "boolean") {
-      throw argumentError(
-        `${CREATE} as 'proxyProtocol'`,
-        "a boolean",
-        proxyProtocol,
-      );
-    }
-    if (typeof removeStaleSocket !== "boolean") {
-      throw argumentError(
-        `${CREATE} as 'removeStaleSocket'`,
-        "a boolean",
-        removeStaleSocket,
-      );
-    }
-    if (onError !== undefined && typeof onError !== "function") {
-      throw notAFunction(`${CREATE} as 'onError'`, onError);
-    }
+    } = checkListenerOptions(options);
     this.#name = name;
     this.#maxConnections = maxConnections;
     this.#onReject = onReject;
     this.#proxyProtocol = proxyProtocol;
     this.#removeStaleSocket = removeStaleSocket;
-    this.#onError = onError ??
-      ((error) => console.error(`NetListener '${name}':`, error));
+    this.#onError = onError;
   }
 
   /** The name given to the constructor. */
@@ -336,7 +145,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       accepted: this.#accepted,
       rejected: this.#rejected,
       active: this.#connections.size,
-      errors: this.#errors,
+      errors: this.#handOff.errors,
     };
   }
 
@@ -378,7 +187,9 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     const opened: RawListener[] = [];
     const epoch = this.#disconnects;
     try {
-      for (const spec of specs) opened.push(...await this.#bind(spec));
+      for (const spec of specs) {
+        opened.push(...await bindAddress(spec, this.#removeStaleSocket));
+      }
       // A disconnect() that resolved while this call was binding (a name
       // lookup is asynchronous) must not be undone by it.
       if (this.#disconnects !== epoch) {
@@ -473,26 +284,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     if (onDispose !== undefined && typeof onDispose !== "function") {
       throw notAFunction("Cannot set client handler as 'onDispose'", onDispose);
     }
-    const old = this.#handler;
-    const current: Registration | null = handler === null ? null : {
-      handler,
-      executor,
-      onDispose,
-      pending: 0,
-      disposed: false,
-    };
-    this.#handler = current;
-    if (old !== null) {
-      old.disposed = true;
-      if (old.pending === 0) this.#dispose(old, true);
-    }
-    if (current === null) return;
-    while (this.#handler === current) {
-      const conn = this.#ready.shift();
-      if (conn === undefined) break;
-      this.#invoke(current, conn);
-    }
-    this.#wakeLoops();
+    this.#handOff.setHandler(handler, executor, onDispose);
   }
 
   /**
@@ -613,9 +405,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     this.#raws.clear();
     this.#wakeLoops();
     for (const wakeUp of this.#sleepers) wakeUp();
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const waiter of waiters) waiter.settle(null);
+    this.#handOff.endWaiters();
     await Promise.all(this.#loops);
   }
 
@@ -686,56 +476,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     await this.disconnect();
     this.setClientHandler(null);
     this.#connections.close(true);
-    const ready = this.#ready;
-    this.#ready = [];
-    for (const conn of ready) conn.close();
-  }
-
-  async #bind(spec: ListenSpec): Promise<RawListener[]> {
-    const { bind } = spec;
-    if (bind.transport === "unix") {
-      try {
-        return [net.listen(bind)];
-      } catch (error) {
-        if (
-          !this.#removeStaleSocket || errorCode(error) !== "EADDRINUSE" ||
-          !await removeStaleSocket(bind.path).catch(() => false)
-        ) throw openError(spec, error);
-      }
-      try {
-        return [net.listen(bind)];
-      } catch (error) {
-        throw openError(spec, error);
-      }
-    }
-    let hosts: string[];
-    if (isIpLiteral(bind.hostname)) {
-      hosts = [bind.hostname];
-    } else {
-      try {
-        hosts = await resolver.resolveHost(bind.hostname);
-      } catch (error) {
-        throw openError(spec, error);
-      }
-    }
-    for (let attempt = 1;; attempt++) {
-      const group: RawListener[] = [];
-      let port = bind.port;
-      let host: string | undefined;
-      try {
-        for (host of hosts) {
-          const raw = net.listen({ transport: "tcp", hostname: host, port });
-          group.push(raw);
-          if (port === 0 && raw.addr.transport === "tcp") port = raw.addr.port;
-        }
-        return group;
-      } catch (error) {
-        for (const raw of group) raw.close();
-        const retry = bind.port === 0 && group.length > 0 &&
-          errorCode(error) === "EADDRINUSE" && attempt < PORT_RETRIES;
-        if (!retry) throw openError(spec, error, tcpLabel(host ?? "", port));
-      }
-    }
+    this.#handOff.closeQueued();
   }
 
   #start(raw: RawListener): void {
@@ -750,7 +491,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     let backoff = 0;
     try {
       while (this.#raws.has(raw)) {
-        if (this.#handler === null && this.#waiters.length === 0) {
+        if (!this.#handOff.wanted) {
           await (this.#wake ??= Promise.withResolvers()).promise;
           continue;
         }
@@ -819,10 +560,11 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
 
   #handOut(conn: Connection): void {
     this.#accepted++;
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) waiter.settle(conn);
-    else if (this.#handler !== null) this.#invoke(this.#handler, conn);
-    else this.#ready.push(conn);
+    this.#handOff.handOut(conn);
+  }
+
+  #take(signal: AbortSignal | undefined): Promise<Connection | null> {
+    return this.#handOff.take(signal, this.#raws.size > 0);
   }
 
   // A connection past maxConnections, answered by onReject and closed.
@@ -839,106 +581,12 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       );
       await this.#onReject!(conn);
     } catch (error) {
-      if (conn !== undefined) this.#errors++;
+      if (conn !== undefined) this.#handOff.errors++;
       this.#report(error);
     } finally {
       if (conn !== undefined) conn.close();
       else transport.close();
     }
-  }
-
-  #take(signal: AbortSignal | undefined): Promise<Connection | null> {
-    const conn = this.#ready.shift();
-    if (conn !== undefined) return Promise.resolve(conn);
-    if (this.#raws.size === 0) return Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        const index = this.#waiters.indexOf(waiter);
-        if (index >= 0) this.#waiters.splice(index, 1);
-        reject(signal?.reason);
-      };
-      const waiter: Waiter = {
-        settle(conn) {
-          signal?.removeEventListener("abort", onAbort);
-          resolve(conn);
-        },
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiters.push(waiter);
-      this.#wakeLoops();
-    });
-  }
-
-  #invoke(registration: Registration, conn: Connection): void {
-    const { executor } = registration;
-    if (executor === undefined) {
-      this.#call(registration, conn);
-      return;
-    }
-    registration.pending++;
-    const done = () => {
-      if (--registration.pending === 0 && registration.disposed) {
-        this.#dispose(registration, false);
-      }
-    };
-    try {
-      executor.post(() => {
-        try {
-          this.#call(registration, conn);
-        } finally {
-          done();
-        }
-      });
-    } catch (error) {
-      // A full or closed queue: this connection cannot be handled.
-      this.#handlerFailed(error, conn);
-      done();
-    }
-  }
-
-  #call(registration: Registration, conn: Connection): void {
-    try {
-      const result = registration.handler(conn, this) as
-        | { then?: unknown }
-        | null
-        | undefined;
-      if (typeof result?.then === "function") {
-        Promise.resolve(result).then(
-          undefined,
-          (error) => this.#handlerFailed(error, conn),
-        );
-      }
-    } catch (error) {
-      this.#handlerFailed(error, conn);
-    }
-  }
-
-  #handlerFailed(error: unknown, conn: Connection): void {
-    this.#errors++;
-    conn.close();
-    this.#report(error);
-  }
-
-  #dispose(registration: Registration, post: boolean): void {
-    const { onDispose, executor } = registration;
-    if (onDispose === undefined) return;
-    const call = () => {
-      try {
-        onDispose();
-      } catch (error) {
-        this.#report(error);
-      }
-    };
-    if (post && executor !== undefined) {
-      try {
-        executor.post(call);
-        return;
-      } catch (error) {
-        // onDispose runs exactly once: here, if it cannot run there.
-        this.#report(error);
-      }
-    }
-    call();
   }
 
   #report(error: unknown): void {
