@@ -192,7 +192,7 @@ describe("parseProxyHeader, version 2", () => {
     new DataView(signed.buffer).setUint32(signed.length - 4, sum);
     assert.equal(parseProxyHeader(signed)?.length, signed.length);
     const corrupt = signed.slice();
-    corrupt[16] ^= 1;
+    corrupt[16] = corrupt[16]! ^ 1;
     assertInvalid(corrupt, /CRC32C checksum does not match/);
     assertInvalid(
       v2({ addresses, tlvs: tlv(0x03, [0, 0, 0]) }),

@@ -2,14 +2,13 @@
 // NetListener's production options: shutdown(), onReject, removeStaleSocket.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import process from "node:process";
 import {
   type Connection,
   NetListener,
   SHUTDOWN_TIMEOUT_MS,
+  type ShutdownOptions,
 } from "../../src/listener.ts";
 import {
   closed,
@@ -19,6 +18,7 @@ import {
   echo,
   exchange,
   socketDir,
+  staleSocket,
 } from "../_net.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -161,9 +161,8 @@ describe("NetListener.shutdown", () => {
       ],
     ];
     for (const [options, type, message] of cases) {
-      // deno-lint-ignore no-explicit-any
       await assert.rejects(
-        listener.shutdown(options as any),
+        listener.shutdown(options as ShutdownOptions),
         (error: Error) => {
           assert.equal(error.constructor, type);
           assert.ok(error.message.endsWith(message), error.message);
@@ -246,26 +245,6 @@ describe("NetListener onReject", () => {
     first.destroy();
   });
 });
-
-/** Starts a process that listens on `path` and kills it: a stale socket. */
-async function staleSocket(path: string): Promise<void> {
-  const script =
-    `import { createServer } from "node:net"; createServer().listen(${
-      JSON.stringify(path)
-    }, () => console.log("ready"));`;
-  const args = "Bun" in globalThis ? ["-e", script] : ["eval", script];
-  const child = spawn(process.execPath, args, {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.once("data", () => resolve());
-    child.once("exit", (code) => reject(new Error(`child exited ${code}`)));
-  });
-  child.kill("SIGKILL");
-  await exited;
-  assert.ok(existsSync(path), "the killed server left its socket file");
-}
 
 describe("NetListener removeStaleSocket", () => {
   test("listens where a dead server left its socket file", async () => {
