@@ -66,10 +66,7 @@ for (
       const [addr] = await listener.open("127.0.0.1:0");
       assert.equal(addr?.transport, "tcp");
       listener.setClientHandler(whoAndEcho);
-      await using haproxy = await startHaproxy({
-        backend: addr,
-        sendProxy,
-      });
+      await using haproxy = await startHaproxy({ backend: addr, sendProxy });
       const big = "z".repeat(1 << 20);
       const results = await Promise.all([
         through(haproxy.host, haproxy.port, big),
