@@ -7,8 +7,10 @@ import { join } from "node:path";
 import {
   type Addr,
   type Connection,
+  IOCondition,
   NetListener,
   PROXY_HEADER_TIMEOUT_MS,
+  watch,
 } from "../../src/listener.ts";
 import {
   closed,
@@ -177,6 +179,23 @@ describe("NetListener proxyProtocol: valid headers", () => {
       received += new TextDecoder().decode(value);
     }
     assert.equal(received, "firstsecond");
+    conn.close();
+    socket.destroy();
+  });
+
+  test("a watch sees the bytes that came with the header as readable", async () => {
+    await using server = await proxied();
+    const socket = connectTo(server.addr);
+    socket.write(concat(v1("TCP4 1.2.3.4 5.6.7.8 9 10"), text("early")));
+    const conn = await server.listener.waitClient();
+    const seen = Promise.withResolvers<number>();
+    watch(conn, IOCondition.IN, (_, condition) => {
+      seen.resolve(condition);
+      return false;
+    });
+    assert.equal(await seen.promise, IOCondition.IN);
+    const { value } = await conn.readable.getReader().read();
+    assert.equal(new TextDecoder().decode(value), "early");
     conn.close();
     socket.destroy();
   });
