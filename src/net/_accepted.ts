@@ -7,10 +7,47 @@
 
 import type { Addr, Connection, ConnectionTransport } from "./connection.ts";
 
+/**
+ * The optional members a socket's transport may have beside
+ * `ConnectionTransport`'s required ones (reading into a caller's buffer,
+ * socket options, TLS's protocol): a wrapper has each exactly when the
+ * transport it wraps has it.
+ */
+export interface TransportExtras {
+  readInto?(buffer: Uint8Array): Promise<number | null>;
+  setNoDelay?(on: boolean): void;
+  setKeepAlive?(on: boolean): void;
+  readonly alpnProtocol?: string | null;
+}
+
+/**
+ * Gives `wrapper` the socket options and TLS protocol `inner` has.
+ *
+ * @param wrapper The wrapping transport.
+ * @param inner The transport it wraps.
+ */
+export function forwardExtras(
+  wrapper: TransportExtras,
+  inner: TransportExtras,
+): void {
+  if (inner.setNoDelay) wrapper.setNoDelay = inner.setNoDelay.bind(inner);
+  if (inner.setKeepAlive) {
+    wrapper.setKeepAlive = inner.setKeepAlive.bind(inner);
+  }
+  if (inner.alpnProtocol !== undefined) {
+    Object.defineProperty(wrapper, "alpnProtocol", {
+      get: () => inner.alpnProtocol,
+    });
+  }
+}
+
 /** An accepted socket's transport, counted until it is closed. */
-export class CountedTransport implements ConnectionTransport {
+export class CountedTransport implements ConnectionTransport, TransportExtras {
   readonly localAddr: Addr;
   readonly remoteAddr: Addr;
+  readInto?: (buffer: Uint8Array) => Promise<number | null>;
+  setNoDelay?: (on: boolean) => void;
+  setKeepAlive?: (on: boolean) => void;
   /**
    * The connection built on it once it was handed out: closing that (rather
    * than the transport under it) also ends its streams and watches.
@@ -28,6 +65,9 @@ export class CountedTransport implements ConnectionTransport {
     this.#release = release;
     this.localAddr = inner.localAddr;
     this.remoteAddr = inner.remoteAddr;
+    const extras = inner as TransportExtras;
+    if (extras.readInto) this.readInto = extras.readInto.bind(inner);
+    forwardExtras(this, extras);
   }
 
   /** True once closed, by whoever closed it. */

@@ -8,6 +8,7 @@
 
 import type { Addr, ConnectionTransport } from "./connection.ts";
 import { tcpLabel } from "./_address.ts";
+import { forwardExtras, type TransportExtras } from "./_accepted.ts";
 
 /**
  * How long, from its accept, a connection may take to send its whole PROXY
@@ -525,9 +526,12 @@ export function readProxyHeader(
  * Whatever `Connection` builds on the transport (streams, direct pipes,
  * watches) sees the application's bytes from the first.
  */
-export class ProxiedTransport implements ConnectionTransport {
+export class ProxiedTransport implements ConnectionTransport, TransportExtras {
   readonly localAddr: Addr;
   readonly remoteAddr: Addr;
+  readInto?: (buffer: Uint8Array) => Promise<number | null>;
+  setNoDelay?: (on: boolean) => void;
+  setKeepAlive?: (on: boolean) => void;
   #inner: ConnectionTransport;
   #first: Uint8Array | null;
 
@@ -542,6 +546,21 @@ export class ProxiedTransport implements ConnectionTransport {
     this.#first = start.rest;
     this.localAddr = inner.localAddr;
     this.remoteAddr = start.remoteAddr ?? inner.remoteAddr;
+    const extras = inner as TransportExtras;
+    const readInto = extras.readInto?.bind(inner);
+    // Reading into a caller's buffer replays the same bytes first, as much
+    // of them as fit.
+    if (readInto) {
+      this.readInto = (buffer) => {
+        const first = this.#first;
+        if (first === null) return readInto(buffer);
+        const n = Math.min(first.length, buffer.length);
+        buffer.set(first.subarray(0, n));
+        this.#first = n < first.length ? first.subarray(n) : null;
+        return Promise.resolve(n);
+      };
+    }
+    forwardExtras(this, extras);
   }
 
   read(): Promise<Uint8Array | null> {

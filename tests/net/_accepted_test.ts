@@ -42,6 +42,31 @@ describe("AcceptedSet", () => {
     await set.empty();
   });
 
+  test("has the optional members its transport has, and only those", async () => {
+    const set = new AcceptedSet();
+    const plain = set.add(fake());
+    assert.equal(plain.readInto, undefined);
+    assert.equal(plain.setNoDelay, undefined);
+    const calls: string[] = [];
+    const rich = set.add(Object.assign(fake(), {
+      readInto: (buffer: Uint8Array) => {
+        buffer[0] = 7;
+        return Promise.resolve(1);
+      },
+      setKeepAlive: (on: boolean) => void calls.push(`keepAlive ${on}`),
+      alpnProtocol: null,
+    }));
+    const buffer = new Uint8Array(1);
+    assert.equal(await rich.readInto!(buffer), 1);
+    assert.equal(buffer[0], 7);
+    rich.setKeepAlive!(true);
+    assert.deepEqual(calls, ["keepAlive true"]);
+    assert.equal(rich.setNoDelay, undefined);
+    assert.equal((rich as { alpnProtocol?: unknown }).alpnProtocol, null);
+    plain.close();
+    rich.close();
+  });
+
   test("close() closes through the connection when there is one", async () => {
     const set = new AcceptedSet();
     const handed = set.add(fake());

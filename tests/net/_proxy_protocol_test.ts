@@ -382,6 +382,41 @@ describe("readProxyHeader", () => {
     assert.equal(await proxied.read(), null);
   });
 
+  test("readInto, when the socket's transport has it, replays the rest first", async () => {
+    const inner = Object.assign(scripted([]), {
+      readInto: (buffer: Uint8Array) => {
+        buffer.set(text("sock"));
+        return Promise.resolve(4);
+      },
+      noDelay: [] as boolean[],
+      setNoDelay(on: boolean) {
+        inner.noDelay.push(on);
+      },
+      alpnProtocol: "h2",
+    });
+    const proxied = new ProxiedTransport(inner, {
+      remoteAddr: null,
+      rest: text("abcdef"),
+    }) as ProxiedTransport & { alpnProtocol?: string | null };
+    const buffer = new Uint8Array(4);
+    assert.equal(await proxied.readInto!(buffer), 4);
+    assert.equal(new TextDecoder().decode(buffer), "abcd");
+    assert.equal(await proxied.readInto!(buffer), 2);
+    assert.equal(new TextDecoder().decode(buffer.subarray(0, 2)), "ef");
+    assert.equal(await proxied.readInto!(buffer), 4);
+    assert.equal(new TextDecoder().decode(buffer), "sock");
+    proxied.setNoDelay!(true);
+    assert.deepEqual(inner.noDelay, [true]);
+    assert.equal(proxied.setKeepAlive, undefined);
+    assert.equal(proxied.alpnProtocol, "h2");
+    // Without readInto underneath, it has none either: read() replays.
+    assert.equal(
+      new ProxiedTransport(scripted([]), { remoteAddr: null, rest: null })
+        .readInto,
+      undefined,
+    );
+  });
+
   test("a closed ProxiedTransport drops the bytes it held", async () => {
     const proxied = new ProxiedTransport(scripted([]), {
       remoteAddr: null,
