@@ -116,6 +116,42 @@ export class HandOff {
   }
 
   /**
+   * An iteration: each `next()` takes a connection as
+   * {@linkcode HandOff.take} does; `return()` ends it at once, a waiting
+   * `next()` included, which then reports the end and takes nothing.
+   *
+   * @param listening Whether a socket still listens.
+   * @returns The iterator.
+   */
+  iterate(listening: () => boolean): AsyncIterableIterator<Connection> {
+    const stop = new AbortController();
+    const end: IteratorReturnResult<undefined> = {
+      done: true,
+      value: undefined,
+    };
+    const take = (signal: AbortSignal) => this.take(signal, listening());
+    return {
+      async next(): Promise<IteratorResult<Connection, undefined>> {
+        if (stop.signal.aborted) return end;
+        try {
+          const conn = await take(stop.signal);
+          return conn === null ? end : { done: false, value: conn };
+        } catch (error) {
+          if (stop.signal.aborted) return end;
+          throw error;
+        }
+      },
+      return(): Promise<IteratorReturnResult<undefined>> {
+        stop.abort();
+        return Promise.resolve(end);
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  }
+
+  /**
    * The next connection for a `waitClient()` or an iteration: a queued one
    * at once, else the next handed out.
    *

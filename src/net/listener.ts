@@ -352,31 +352,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
    * `next()` then reports the end and takes no connection.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<Connection> {
-    const stop = new AbortController();
-    const end: IteratorReturnResult<undefined> = {
-      done: true,
-      value: undefined,
-    };
-    const take = (signal: AbortSignal) => this.#take(signal);
-    return {
-      async next(): Promise<IteratorResult<Connection, undefined>> {
-        if (stop.signal.aborted) return end;
-        try {
-          const conn = await take(stop.signal);
-          return conn === null ? end : { done: false, value: conn };
-        } catch (error) {
-          if (stop.signal.aborted) return end;
-          throw error;
-        }
-      },
-      return(): Promise<IteratorReturnResult<undefined>> {
-        stop.abort();
-        return Promise.resolve(end);
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+    return this.#handOff.iterate(() => this.#raws.size > 0);
   }
 
   /**

@@ -119,6 +119,27 @@ describe("HandOff", () => {
     assert.equal(closes, 2);
   });
 
+  test("iterate yields what is handed out; return() ends a waiting next()", async () => {
+    const { hand } = handOff();
+    let listening = true;
+    const iterator = hand.iterate(() => listening);
+    const a = conn();
+    const first = iterator.next();
+    hand.handOut(a);
+    assert.deepEqual(await first, { done: false, value: a });
+    const waiting = iterator.next();
+    await iterator.return!();
+    assert.deepEqual(await waiting, { done: true, value: undefined });
+    // A handed-out connection goes to nobody's ended iteration.
+    const b = conn();
+    hand.handOut(b);
+    assert.deepEqual(await iterator.next(), { done: true, value: undefined });
+    listening = false;
+    const other = hand.iterate(() => listening);
+    assert.deepEqual(await other.next(), { done: false, value: b });
+    assert.deepEqual(await other.next(), { done: true, value: undefined });
+  });
+
   test("closeQueued closes the connections nobody took", () => {
     const { hand } = handOff();
     let closes = 0;
