@@ -106,34 +106,6 @@ export function argumentError(
 
 /**
  * Throws a `TypeError` unless `value` is a number, and a `RangeError` unless
- * it is an integer in `min..max`.
- *
- * @param value The argument to check.
- * @param what The start of the message, e.g. "Cannot open listener as 'port'".
- * @param min The smallest value allowed.
- * @param max The largest value allowed.
- */
-export function assertIntegerInRange(
-  value: unknown,
-  what: string,
-  min: number,
-  max: number,
-): asserts value is number {
-  if (typeof value !== "number") {
-    throw argumentError(what, `an integer in ${min}..${max}`, value);
-  }
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw argumentError(
-      what,
-      `an integer in ${min}..${max}`,
-      value,
-      RangeError,
-    );
-  }
-}
-
-/**
- * Throws a `TypeError` unless `value` is a number, and a `RangeError` unless
  * it is finite and, when `min` is given, at least `min`.
  *
  * @param value The argument to check.

@@ -3,7 +3,7 @@
 // anything is opened, and the error that names an address that failed.
 
 import type { BindAddr } from "../_runtime/net.ts";
-import { argumentError, assertIntegerInRange } from "../_util/validate.ts";
+import { argumentError, assertInteger } from "../_util/validate.ts";
 
 /** A TCP address to listen on. */
 export interface TcpListenAddress {
@@ -136,7 +136,7 @@ function parseString(address: string): ListenSpec {
   const where = ` on '${address}'`;
   checkHostname(hostname, where);
   const number = /^[-+]?\d+$/.test(port) ? Number(port) : port;
-  assertIntegerInRange(number, `${OPEN}${where} as 'port'`, 0, MAX_PORT);
+  assertInteger(number, `${OPEN}${where} as 'port'`, 0, MAX_PORT);
   return {
     label: address,
     bind: { transport: "tcp", hostname, port: number },
@@ -160,7 +160,7 @@ function parseObject(address: Record<string, unknown>): ListenSpec {
     );
   }
   const { port } = address;
-  assertIntegerInRange(port, `${OPEN} as 'port'`, 0, MAX_PORT);
+  assertInteger(port, `${OPEN} as 'port'`, 0, MAX_PORT);
   const given = address.hostname ?? "0.0.0.0";
   if (typeof given !== "string" || given === "") {
     throw argumentError(`${OPEN} as 'hostname'`, "a non-empty string", given);

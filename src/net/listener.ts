@@ -24,7 +24,7 @@ import { LongTimeout } from "../_util/long_timeout.ts";
 import { net, type RawListener } from "../_runtime/net.ts";
 import {
   argumentError,
-  assertFiniteNumber,
+  assertMs,
   notAFunction,
   notAnAbortSignal,
   optionsObject,
@@ -416,18 +416,14 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
    * @param options The `timeoutMs` after which the rest are closed.
    * @returns A promise that resolves once `stats.active` is 0.
    * @throws {TypeError} If `timeoutMs` is not a number.
-   * @throws {RangeError} If `timeoutMs` is negative or not finite.
+   * @throws {RangeError} If `timeoutMs` is negative or NaN.
    */
   async shutdown(options?: ShutdownOptions): Promise<void> {
     const { timeoutMs = SHUTDOWN_TIMEOUT_MS } = optionsObject(
       options,
       "shut down listener",
     );
-    assertFiniteNumber(
-      timeoutMs,
-      "Cannot shut down listener as 'timeoutMs'",
-      0,
-    );
+    assertMs(timeoutMs, "Cannot shut down listener as 'timeoutMs'", true);
     await this.disconnect();
     if (this.#connections.size === 0) return;
     const deadline = new LongTimeout(

@@ -5,6 +5,7 @@ import type { Connection } from "./connection.ts";
 import type { NetListener } from "./listener.ts";
 import {
   argumentError,
+  assertInteger,
   notAFunction,
   optionsObject,
 } from "../_util/validate.ts";
@@ -118,7 +119,8 @@ export interface ClientHandlerOptions {
 export interface ShutdownOptions {
   /**
    * How long accepted connections may take to finish, in milliseconds;
-   * those still open then are closed.
+   * those still open then are closed. 0 closes them at once; `Infinity`
+   * waits as long as they take.
    *
    * @default {30000}
    */
@@ -181,18 +183,13 @@ export function checkListenerOptions(options: NetListenerOptions | undefined): {
   if (typeof name !== "string") {
     throw argumentError(`${CREATE} as 'name'`, "a string", name);
   }
-  if (
-    typeof maxConnections !== "number" ||
-    !(Number.isInteger(maxConnections) || maxConnections === Infinity) ||
-    maxConnections < 1
-  ) {
-    throw argumentError(
-      `${CREATE} as 'maxConnections'`,
-      "a positive integer",
-      maxConnections,
-      RangeError,
-    );
-  }
+  assertInteger(
+    maxConnections,
+    `${CREATE} as 'maxConnections'`,
+    1,
+    Infinity,
+    true,
+  );
   if (onReject !== undefined && typeof onReject !== "function") {
     throw notAFunction(`${CREATE} as 'onReject'`, onReject);
   }

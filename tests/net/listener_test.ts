@@ -463,7 +463,7 @@ describe("NetListener options", () => {
     assert.throws(
       () => new NetListener({ maxConnections: 0 }),
       new RangeError(
-        "Cannot create listener as 'maxConnections' must be a positive integer: current value is 0",
+        "Cannot create listener as 'maxConnections' must be a positive integer or Infinity: current value is 0",
       ),
     );
     assert.throws(() => new NetListener({ maxConnections: 1.5 }), RangeError);
