@@ -17,7 +17,7 @@ import {
 } from "../net/connection_error.ts";
 import { alpnWireFormat } from "../net/_tls.ts";
 import type { BindAddr, NetRuntime, RawListener } from "./net.ts";
-import { isIpLiteral } from "../net/_ip.ts";
+import { isIpLiteral } from "../net/_address.ts";
 
 interface BunSocket {
   data: unknown;
