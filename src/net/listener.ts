@@ -176,7 +176,8 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
    * @param addresses One address or a non-empty list.
    * @returns The addresses this call listens on, with the real ports; a
    * hostname gives one per address it resolved to.
-   * @throws {TypeError} If the list is empty or an address is malformed.
+   * @throws {TypeError} If the list is empty or an address is malformed, or
+   * has `tls` on a listener with `proxyProtocol`.
    * @throws {RangeError} If a port is not an integer in 0..65535.
    * @throws {Error} If an address cannot be resolved or bound; its `cause`
    * is the runtime's error.
@@ -191,6 +192,15 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       );
     }
     const specs = list.map(parseListenAddress);
+    for (const { label, bind } of specs) {
+      // The header comes before the handshake, and the runtimes' TLS
+      // listeners take the first bytes as the handshake.
+      if (this.#proxyProtocol && bind.transport === "tcp" && bind.tls) {
+        throw new TypeError(
+          `Cannot open listener on '${label}' as 'tls' cannot be used with 'proxyProtocol': end TLS at the load balancer`,
+        );
+      }
+    }
     const opened: RawListener[] = [];
     const epoch = this.#disconnects;
     try {

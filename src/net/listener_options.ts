@@ -74,7 +74,8 @@ export interface NetListenerOptions {
    * malformed, or not complete within {@linkcode PROXY_HEADER_TIMEOUT_MS},
    * is closed, counted in `stats.rejected` and reported to `onError`. Only
    * turn it on for addresses that nothing but the load balancer can reach:
-   * the header is believed.
+   * the header is believed. TLS addresses are refused with it (the header
+   * would come before the handshake): end TLS at the load balancer.
    *
    * @default {false}
    */

@@ -200,6 +200,53 @@ describe("NetListener proxyProtocol: valid headers", () => {
     socket.destroy();
   });
 
+  test("read() into a buffer gets the bytes after the header first", async () => {
+    await using server = await proxied();
+    const socket = connectTo(server.addr);
+    socket.write(
+      concat(
+        v2({ addresses: ipv4Block("7.7.7.7", "8.8.8.8", 7, 8) }),
+        text("0123456789"),
+      ),
+    );
+    const conn = await server.listener.waitClient();
+    assert.deepEqual(conn.remoteAddr, {
+      transport: "tcp",
+      hostname: "7.7.7.7",
+      port: 7,
+    });
+    const buffer = new Uint8Array(4);
+    let received = "";
+    socket.end("abc");
+    for (;;) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      received += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    assert.equal(received, "0123456789abc");
+    conn.close();
+  });
+
+  test("a TLS address is refused: the header would come before the handshake", async () => {
+    await using listener = new NetListener({ proxyProtocol: true });
+    await assert.rejects(
+      listener.open({
+        hostname: "127.0.0.1",
+        port: 0,
+        tls: { cert: "x", key: "y" },
+      }),
+      (error: Error) => {
+        assert.equal(error.constructor, TypeError);
+        assert.match(
+          error.message,
+          /^Cannot open listener on '127\.0\.0\.1:0' as 'tls' cannot be used with 'proxyProtocol'/,
+        );
+        return true;
+      },
+    );
+    assert.equal(listener.connected, false);
+  });
+
   test("a Unix socket listener reads v2 Unix addresses", async () => {
     const { dir, remove } = socketDir();
     try {
