@@ -48,6 +48,8 @@
  *   incomplete at its end, or not complete within
  *   `PROXY_HEADER_TIMEOUT_MS` is closed, counted in `stats.rejected` and
  *   reported to `onError` (a "TimeoutError" `DOMException` for the last).
+ *   Such a listener refuses addresses with `tls` (the header would come
+ *   before the handshake).
  * - `disconnect()` stops accepting and closes every listening socket (a Unix
  *   socket's file is removed); it leaves accepted connections open, ends
  *   iterations and rejects pending `waitClient()` calls. It is idempotent and
