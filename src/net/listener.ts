@@ -93,6 +93,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
   );
   #connections = new AcceptedSet();
   #onReject: ((conn: Connection) => unknown) | undefined;
+  #refusing = 0;
   #proxyProtocol: boolean;
   #removeStaleSocket: boolean;
   #accepted = 0;
@@ -335,7 +336,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       throw notAnAbortSignal("Cannot wait for a client as 'signal'", signal);
     }
     signal?.throwIfAborted();
-    const conn = await this.#take(signal);
+    const conn = await this.#handOff.take(signal, this.#raws.size > 0);
     if (conn === null) {
       throw new Error(
         `Cannot wait for a client as listener '${this.#name}' is not listening`,
@@ -527,8 +528,12 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
   #deliver(transport: ConnectionTransport): void {
     if (this.#connections.size >= this.#maxConnections) {
       this.#rejected++;
-      if (this.#onReject === undefined) transport.close();
-      else this.#refuse(transport);
+      // Answers in progress are bounded too: past as many, close at once.
+      if (
+        this.#onReject === undefined || this.#refusing >= this.#maxConnections
+      ) {
+        transport.close();
+      } else this.#refuse(transport);
       return;
     }
     const counted = this.#connections.add(transport);
@@ -559,13 +564,10 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     this.#handOff.handOut(conn);
   }
 
-  #take(signal: AbortSignal | undefined): Promise<Connection | null> {
-    return this.#handOff.take(signal, this.#raws.size > 0);
-  }
-
   // A connection past maxConnections, answered by onReject and closed.
   async #refuse(transport: ConnectionTransport): Promise<void> {
     let conn: Connection | undefined;
+    this.#refusing++;
     try {
       conn = new Connection(
         this.#proxyProtocol
@@ -581,6 +583,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       if (conn !== undefined) this.#handOff.errors++;
       this.#report(error);
     } finally {
+      this.#refusing--;
       if (conn !== undefined) conn.close();
       else transport.close();
     }

@@ -60,7 +60,8 @@ export interface NetListenerOptions {
    * the connection, which is closed once the call returns or the promise it
    * returns settles. It does not count in `stats.active`; a throw or
    * rejection goes to `onError`. Without it a refused connection is closed
-   * at once.
+   * at once; so is one refused while `maxConnections` others are still
+   * being answered (with `proxyProtocol`, their headers are read first).
    *
    * @default {undefined}
    */

@@ -409,4 +409,41 @@ describe("NetListener proxyProtocol: refused connections", () => {
     held[0]!.close();
     first.destroy();
   });
+  test("answers in progress are bounded by maxConnections; past it, closed at once", async () => {
+    let answered = 0;
+    await using server = await proxied({
+      maxConnections: 1,
+      onReject: async (conn) => {
+        answered++;
+        const writer = conn.writable.getWriter();
+        await writer.write(text("-ERR busy\r\n"));
+      },
+    });
+    const handed = countdown(1);
+    const held: Connection[] = [];
+    server.listener.setClientHandler((conn) => {
+      held.push(conn);
+      handed.tick();
+    });
+    const first = connectTo(server.addr);
+    first.write(v1("UNKNOWN"));
+    await handed.promise;
+    // Refused, and being answered: its header is still awaited.
+    const second = connectTo(server.addr);
+    await connected(second);
+    const secondReply: Buffer[] = [];
+    second.on("data", (chunk: Buffer) => secondReply.push(chunk));
+    const secondClosed = closed(second);
+    // Refused while one answer is in progress: closed without one.
+    const third = await exchange(server.addr, v1("UNKNOWN"));
+    assert.equal(third.data.length, 0);
+    assert.equal(answered, 0);
+    second.end(v1("TCP4 4.4.4.4 2.2.2.2 4 2"));
+    await secondClosed;
+    assert.equal(Buffer.concat(secondReply).toString(), "-ERR busy\r\n");
+    assert.equal(answered, 1);
+    assert.equal(server.listener.stats.rejected, 2);
+    held[0]!.close();
+    first.destroy();
+  });
 });
