@@ -116,3 +116,46 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof value === "function") &&
     typeof (value as { then?: unknown }).then === "function";
 }
+
+/**
+ * The error for an argument of the wrong type, for the checks that have no
+ * helper of their own: "`what` must be `rule`: current value is ...". Built
+ * only when thrown.
+ *
+ * @param what The start of the message, e.g. "Cannot create strand as
+ * 'executor'".
+ * @param rule What the value must be, e.g. "an Executor".
+ * @param value The argument.
+ */
+export function notA(what: string, rule: string, value: unknown): TypeError {
+  return new TypeError(
+    `${what} must be ${rule}: current value is ${formatValue(value)}`,
+  );
+}
+
+/**
+ * Throws a `TypeError` unless `value` is a string.
+ *
+ * @param value The argument to check.
+ * @param what The start of the message, e.g. "Cannot create executor as
+ * 'name'".
+ */
+export function assertString(
+  value: unknown,
+  what: string,
+): asserts value is string {
+  if (typeof value !== "string") throw notA(what, "a string", value);
+}
+
+/**
+ * Throws a `TypeError` unless `value` is an array.
+ *
+ * @param value The argument to check.
+ * @param what The start of the message, e.g. "Cannot run task as 'args'".
+ */
+export function assertArray(
+  value: unknown,
+  what: string,
+): asserts value is unknown[] {
+  if (!Array.isArray(value)) throw notA(what, "an array", value);
+}

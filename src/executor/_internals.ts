@@ -7,6 +7,7 @@
 // them only at method time, when executor.ts has necessarily been evaluated
 // (an Executor instance exists), so module load order cannot break them.
 import type { Executor } from "./executor.ts";
+import { notA } from "../_util/validate.ts";
 
 /** The internal operations of Executor. */
 export interface ExecutorInternals {
@@ -27,6 +28,11 @@ export interface ExecutorInternals {
    * `batchSize`), so that the active run counts each of them.
    */
   ranBatch(executor: Executor, count: number): void;
+  /**
+   * Reports that the running handler was a dropped `submit` (its signal
+   * aborted while it was queued), so that runs do not count it.
+   */
+  dropped(executor: Executor): void;
 }
 
 function notLoaded(): never {
@@ -40,4 +46,19 @@ export const internals: ExecutorInternals = {
   workFinished: notLoaded,
   batchSize: notLoaded,
   ranBatch: notLoaded,
+  dropped: notLoaded,
 };
+
+/**
+ * Throws a `TypeError` unless `value` is an {@linkcode Executor}.
+ *
+ * @param value The argument to check.
+ * @param what The start of the message, e.g. "Cannot create strand as
+ * 'executor'".
+ */
+export function assertExecutor(
+  value: unknown,
+  what: string,
+): asserts value is Executor {
+  if (!internals.isExecutor(value)) throw notA(what, "an Executor", value);
+}

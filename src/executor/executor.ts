@@ -5,11 +5,13 @@ import { internals } from "./_internals.ts";
 import { MAX_REUSED_LENGTH } from "./_queue.ts";
 import {
   assertFiniteNumber,
-  formatValue,
+  assertString,
   isThenable,
+  notA,
   notAFunction,
   optionsObject,
 } from "../_util/validate.ts";
+import { submit } from "./_submit.ts";
 import { yieldToEventLoop } from "../_runtime/event_loop.ts";
 import { MAX_TIMEOUT_MS } from "../_util/long_timeout.ts";
 import { WorkGuard } from "./work_guard.ts";
@@ -43,6 +45,33 @@ export interface ExecutorOptions {
    * @default {"executor"}
    */
   name?: string;
+  /**
+   * Where handlers' errors go: with it, a handler that throws, or whose
+   * returned promise rejects, has its error passed to `onError` and the run
+   * goes on with the next handler. Without it the active run rejects with
+   * the error. An error thrown by `onError` itself leaves the run as a
+   * handler's error does without `onError`: the run rejects with it.
+   * Errors of `submit` functions never come here: they settle the promise
+   * `submit` returned.
+   *
+   * @default {undefined}
+   */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Options for {@linkcode Executor.prototype.submit} and
+ * {@linkcode Strand.prototype.submit}.
+ */
+export interface SubmitOptions {
+  /**
+   * Drops the function while it is queued: it never runs, and the promise
+   * rejects with the signal's reason. Once the function started, the signal
+   * is no longer watched.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -82,9 +111,13 @@ export class Executor {
       executor.#batched += count - 1;
       executor.#flags |= BATCHED;
     };
+    internals.dropped = (executor: Executor): void => {
+      executor.#uncounted++;
+    };
   }
 
   #name: string;
+  #onError: ((error: unknown) => void) | undefined;
   // The queue: handlers are written at #back[#backLength] and taken from
   // #front at #index up to #end; when #front is used up the two arrays swap
   // (see _queue.ts for why this shape, and why in these fields).
@@ -112,23 +145,31 @@ export class Executor {
   #wake: Promise<void> | undefined;
   #resolveWake: (() => void) | undefined;
   #workFinishedBound = (): void => this.#workFinished();
+  #enqueueBound = (handler: () => unknown): void => this.#enqueue(handler);
+  // How many handlers the last #drain ran, kept for when it threw.
+  #drained = 0;
+  // Handlers that ran but are not counted: dropped submits, and the
+  // handlers that rethrow an async handler's rejection.
+  #uncounted = 0;
 
   /**
    * Constructs a new executor, not stopped, with an empty queue.
    *
-   * @param options The executor's `name`.
-   * @throws {TypeError} If `options.name` is given and is not a string.
+   * @param options The executor's `name` and `onError`.
+   * @throws {TypeError} If `options.name` is given and is not a string, or
+   * `options.onError` is given and is not a function.
    */
   constructor(options?: ExecutorOptions) {
-    const { name = "executor" } = optionsObject(options, "create executor");
-    if (typeof name !== "string") {
-      throw new TypeError(
-        `Cannot create executor as 'name' must be a string: current value is ${
-          formatValue(name)
-        }`,
-      );
+    const { name = "executor", onError } = optionsObject(
+      options,
+      "create executor",
+    );
+    assertString(name, "Cannot create executor as 'name'");
+    if (onError !== undefined && typeof onError !== "function") {
+      throw notAFunction("Cannot create executor as 'onError'", onError);
     }
     this.#name = name;
+    this.#onError = onError;
   }
 
   /**
@@ -210,6 +251,59 @@ export class Executor {
       throw notAFunction("Cannot post handler as it", handler);
     }
     this.#enqueue(handler);
+  }
+
+  /**
+   * Queues `fn` like `post` (FIFO with it) and returns the promise of its
+   * outcome: asio's `co_spawn` with `use_awaitable`. The promise settles
+   * with what `fn` returns, or with the settlement of the promise it
+   * returns (which counts as outstanding work until then), or rejects with
+   * what it throws. That error goes only to this promise: never to a run
+   * or to `onError`.
+   *
+   * @example Usage
+   * ```ts
+   * import { Executor } from "@iox/iox/executor";
+   * import assert from "node:assert/strict";
+   *
+   * const io = new Executor();
+   * const sum = io.submit(() => 1 + 2);
+   * const failed = io.submit(() => { throw new Error("bad request"); });
+   * assert.equal(await io.run(), 2); // the error did not reach run()
+   * assert.equal(await sum, 3);
+   * await assert.rejects(failed, { message: "bad request" });
+   * ```
+   *
+   * @example Dropping queued work
+   * ```ts
+   * import { Executor } from "@iox/iox/executor";
+   * import assert from "node:assert/strict";
+   *
+   * const io = new Executor();
+   * const connection = new AbortController();
+   * let ran = false;
+   * const reply = io.submit(() => { ran = true; }, {
+   *   signal: connection.signal,
+   * });
+   * connection.abort(new Error("connection reset"));
+   * await assert.rejects(reply, { message: "connection reset" });
+   * assert.equal(await io.run(), 0); // dropped: it never runs
+   * assert.equal(ran, false);
+   * ```
+   *
+   * @typeParam T What `fn` returns or resolves to.
+   * @param fn The function to run.
+   * @param options A `signal` that drops `fn` while it is queued.
+   * @returns A promise of `fn`'s outcome; if `signal` aborts before `fn`
+   * started, it rejects with `signal.reason` and `fn` never runs.
+   * @throws {TypeError} Rejects if `fn` is not a function or `signal` not
+   * an `AbortSignal`; nothing is queued.
+   */
+  submit<T>(
+    fn: () => T | PromiseLike<T>,
+    options?: SubmitOptions,
+  ): Promise<T> {
+    return submit(this, this.#enqueueBound, fn, options, "submit handler");
   }
 
   /**
@@ -312,10 +406,10 @@ export class Executor {
     handler: (result: PromiseSettledResult<T>) => unknown,
   ): void {
     if (!isThenable(promise)) {
-      throw new TypeError(
-        `Cannot track promise as it must be a promise or thenable: current value is ${
-          formatValue(promise)
-        }`,
+      throw notA(
+        "Cannot track promise as it",
+        "a promise or thenable",
+        promise,
       );
     }
     if (typeof handler !== "function") {
@@ -567,7 +661,7 @@ export class Executor {
       if (this.#queued() !== 0) {
         const now = performance.now();
         if (now >= deadline) break;
-        count += this.#drain(max - count, Math.min(now + SLICE_MS, deadline));
+        count += this.#step(max - count, Math.min(now + SLICE_MS, deadline));
         if (
           count < max && this.#queued() !== 0 && (this.#flags & STOPPED) === 0
         ) {
@@ -587,8 +681,36 @@ export class Executor {
 
   #poll(max: number): number {
     if ((this.#flags & STOPPED) !== 0) return 0;
-    const count = this.#drain(max, Infinity);
+    let count = 0;
+    // A drain returns early with work left only after an error given to
+    // onError; then it goes on.
+    while (
+      count < max && (this.#flags & STOPPED) === 0 && this.#queued() !== 0
+    ) {
+      count += this.#step(max - count, Infinity);
+    }
     this.#stopIfOutOfWork();
+    return count;
+  }
+
+  // One #drain, with its count corrected for the handlers that are not
+  // counted, and its error given to onError when there is one.
+  #step(max: number, until: number): number {
+    let count: number;
+    try {
+      count = this.#drain(max, until);
+    } catch (error) {
+      count = this.#drained - this.#uncounted;
+      this.#uncounted = 0;
+      const onError = this.#onError;
+      if (onError === undefined) throw error;
+      onError(error);
+      return count;
+    }
+    if (this.#uncounted !== 0) {
+      count -= this.#uncounted;
+      this.#uncounted = 0;
+    }
     return count;
   }
 
@@ -682,6 +804,7 @@ export class Executor {
         }
       }
     } finally {
+      this.#drained = count;
       this.#depth = depth;
       if (this.#deferred.length !== 0) this.#flushDeferred();
       this.#flags &= ~DEFERRED;
@@ -702,6 +825,7 @@ export class Executor {
     this.#work++;
     Promise.resolve(result).then(this.#workFinishedBound, (error: unknown) => {
       const rethrow = (): never => {
+        this.#uncounted++;
         throw error;
       };
       if (this.#index > 0) {

@@ -25,10 +25,11 @@
  *
  * @module
  */
-import type { Executor } from "./executor.ts";
+import type { Executor, SubmitOptions } from "./executor.ts";
 import { MAX_REUSED_LENGTH } from "./_queue.ts";
-import { internals } from "./_internals.ts";
-import { formatValue, isThenable, notAFunction } from "../_util/validate.ts";
+import { assertExecutor, internals } from "./_internals.ts";
+import { isThenable, notAFunction } from "../_util/validate.ts";
+import { submit } from "./_submit.ts";
 
 // The most handlers one turn runs. Batches cut the per-handler cost of a
 // strand to about a plain executor handler's (a turn per handler ran 10x
@@ -77,6 +78,7 @@ export class Strand {
   // Promises of handlers dispatched inline from the running handler.
   #held: PromiseLike<unknown>[] = [];
   #turn = (): unknown => this.#runTurn();
+  #postBound = (handler: () => unknown): void => this.post(handler);
   #resume = (): void => {
     this.#scheduleNext();
     internals.workFinished(this.#executor);
@@ -89,13 +91,7 @@ export class Strand {
    * @throws {TypeError} If `executor` is not an {@linkcode Executor}.
    */
   constructor(executor: Executor) {
-    if (!internals.isExecutor(executor)) {
-      throw new TypeError(
-        `Cannot create strand as 'executor' must be an Executor: current value is ${
-          formatValue(executor)
-        }`,
-      );
-    }
+    assertExecutor(executor, "Cannot create strand as 'executor'");
     this.#executor = executor;
   }
 
@@ -161,6 +157,53 @@ export class Strand {
       this.#scheduled = true;
       this.#executor.post(this.#turn);
     }
+  }
+
+  /**
+   * Queues `fn` on the strand like `post` (FIFO with it) and returns the
+   * promise of its outcome, as `Executor.submit` does. Its error goes only
+   * to that promise, never to a run or the executor's `onError`. While `fn`
+   * is queued, its `signal` drops it: it never runs and the strand goes on
+   * with its later handlers. An async `fn` holds the strand until it
+   * settles, as a posted handler does.
+   *
+   * @example Per-connection work, dropped when the connection dies
+   * ```ts
+   * import { Executor, Strand } from "@iox/iox/executor";
+   * import assert from "node:assert/strict";
+   *
+   * const io = new Executor();
+   * const strand = new Strand(io);
+   * const alive = new AbortController();
+   * const first = strand.submit(() => "reply 1", { signal: alive.signal });
+   * const second = strand.submit(() => "reply 2", { signal: alive.signal });
+   * const other = strand.submit(() => "other work");
+   * alive.abort(); // before the strand ran anything
+   * await io.run();
+   * await assert.rejects(first, { name: "AbortError" });
+   * await assert.rejects(second, { name: "AbortError" });
+   * assert.equal(await other, "other work");
+   * ```
+   *
+   * @typeParam T What `fn` returns or resolves to.
+   * @param fn The function to run.
+   * @param options A `signal` that drops `fn` while it is queued.
+   * @returns A promise of `fn`'s outcome; if `signal` aborts before `fn`
+   * started, it rejects with `signal.reason`.
+   * @throws {TypeError} Rejects if `fn` is not a function or `signal` not
+   * an `AbortSignal`; nothing is queued.
+   */
+  submit<T>(
+    fn: () => T | PromiseLike<T>,
+    options?: SubmitOptions,
+  ): Promise<T> {
+    return submit(
+      this.#executor,
+      this.#postBound,
+      fn,
+      options,
+      "submit handler to strand",
+    );
   }
 
   /**

@@ -24,11 +24,10 @@
  * @module
  */
 import type { Executor } from "./executor.ts";
-import { internals } from "./_internals.ts";
+import { assertExecutor, internals } from "./_internals.ts";
 import { type TimerEntry, TimerQueue } from "./_timer_queue.ts";
 import {
   assertFiniteNumber,
-  formatValue,
   notAFunction,
   notAnAbortSignal,
 } from "../_util/validate.ts";
@@ -104,13 +103,7 @@ export class SteadyTimer {
    * @throws {RangeError} If `expiryMs` is negative, NaN or infinite.
    */
   constructor(executor: Executor, expiryMs?: number) {
-    if (!internals.isExecutor(executor)) {
-      throw new TypeError(
-        `Cannot create timer as 'executor' must be an Executor: current value is ${
-          formatValue(executor)
-        }`,
-      );
-    }
+    assertExecutor(executor, "Cannot create timer as 'executor'");
     if (expiryMs !== undefined) {
       assertFiniteNumber(expiryMs, "Cannot create timer as 'expiryMs'", 0);
     }
