@@ -804,6 +804,12 @@ export class Executor {
         }
       }
     } finally {
+      if ((this.#flags & BATCHED) !== 0) {
+        // A batch that threw: count what it ran (for onError's run).
+        count += this.#batched;
+        this.#batched = 0;
+        this.#flags &= ~BATCHED;
+      }
       this.#drained = count;
       this.#depth = depth;
       if (this.#deferred.length !== 0) this.#flushDeferred();

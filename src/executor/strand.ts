@@ -350,8 +350,9 @@ export class Strand {
       } else {
         this.#scheduleNext();
       }
+      // Also when a handler threw: the run counts the ones that ran.
+      if (ran > 1) internals.ranBatch(executor, ran);
     }
-    if (ran > 1) internals.ranBatch(executor, ran);
     return async ? result : undefined;
   }
 
