@@ -2,7 +2,7 @@
 // Executor: the handler queue and its run loop. Guarantees: ../executor.ts.
 
 import { internals } from "./_internals.ts";
-import { MAX_REUSED_LENGTH } from "./_queue.ts";
+import { type Block, BLOCK_LENGTH, BlockList } from "./_queue_blocks.ts";
 import {
   assertFiniteNumber,
   assertString,
@@ -119,13 +119,14 @@ export class Executor {
   #name: string;
   #onError: ((error: unknown) => void) | undefined;
   // The queue: handlers are written at #back[#backLength] and taken from
-  // #front at #index up to #end; when #front is used up the two arrays swap
-  // (see _queue.ts for why this shape, and why in these fields).
-  #front: ((() => unknown) | undefined)[] = [];
+  // #front at #index up to #end; full blocks wait in #blocks in between
+  // (see _queue_blocks.ts for this layout, and why in these fields).
+  #front: Block = [];
   #index = 0;
   #end = 0;
-  #back: ((() => unknown) | undefined)[] = [];
+  #back: Block = [];
   #backLength = 0;
+  #blocks = new BlockList();
   #flags = 0;
   // The queue index at which the running #drain must stop for its count:
   // what bounds a batch (batchSize). A batch is not cut short for the next
@@ -740,23 +741,20 @@ export class Executor {
         let front = this.#front;
         let index = this.#index;
         if (index === this.#end) {
-          const length = this.#backLength;
-          if (length === 0) {
-            if (front.length > MAX_REUSED_LENGTH) {
-              this.#front = [];
-              this.#index = this.#end = 0;
-            }
-            break;
+          if (this.#blocks.length !== 0) {
+            this.#front = front = this.#blocks.shift(front);
+            this.#end = BLOCK_LENGTH;
+          } else {
+            const length = this.#backLength;
+            if (length === 0) break;
+            // Swap: the used-up front block, whose slots were all cleared,
+            // becomes the back one and is overwritten from slot 0.
+            const back = this.#back;
+            this.#back = front;
+            this.#backLength = 0;
+            this.#front = front = back;
+            this.#end = length;
           }
-          // Swap: the used-up front array, whose slots were all cleared,
-          // becomes the back one and is overwritten from slot 0: its
-          // capacity is kept, where truncating it would make V8 free it and
-          // grow a new one. A huge one is dropped to give memory back.
-          const back = this.#back;
-          this.#back = front.length > MAX_REUSED_LENGTH ? [] : front;
-          this.#backLength = 0;
-          this.#front = front = back;
-          this.#end = length;
           index = 0;
         }
         const start = index;
@@ -764,22 +762,14 @@ export class Executor {
         const limit = Math.min(this.#end, index + left, countEnd);
         this.#batchEnd = countEnd;
         this.#flags &= ~REENTERED;
-        while (index < limit) {
-          const handler = front[index]!;
-          // Clear the slot so the queue does not keep a handler alive.
-          front[index] = undefined;
-          this.#index = ++index;
-          count++;
-          const result = handler();
-          if (result !== undefined) this.#adopt(result);
-          if (this.#flags !== 0) {
-            if (this.#deferred.length !== 0) this.#flushDeferred();
-            this.#flags &= ~DEFERRED;
-            // Stopped, a nested drain moved the queue, or a batch used up
-            // some of the chunk's budget: re-read them.
-            if (this.#flags !== 0) break;
-          }
+        try {
+          index = this.#runChunk(front, index, limit);
+        } catch (error) {
+          // The thrower was taken and counts as run.
+          count += this.#front === front ? this.#index - start : 1;
+          throw error;
         }
+        count += index - start;
         left -= index - start;
         if ((this.#flags & BATCHED) !== 0) {
           count += this.#batched;
@@ -823,6 +813,30 @@ export class Executor {
     return count;
   }
 
+  // Runs the handlers of `front` from `index` up to `limit`, returning the
+  // index after the last one it ran: it stops early when #flags is set
+  // after a handler (stopped, a nested drain moved the queue, or a batch
+  // used up some of the chunk's budget), for #drain to re-read them. A
+  // method of its own, not a loop inside #drain: the engines then optimize
+  // it as a whole function, where a nested loop is compiled on its own
+  // (on-stack replacement) and, under Deno, thrown away at each exit.
+  #runChunk(front: Block, index: number, limit: number): number {
+    while (index < limit) {
+      const handler = front[index]!;
+      // Clear the slot so the queue does not keep a handler alive.
+      front[index] = undefined;
+      this.#index = ++index;
+      const result = handler();
+      if (result !== undefined) this.#adopt(result);
+      if (this.#flags !== 0) {
+        if (this.#deferred.length !== 0) this.#flushDeferred();
+        this.#flags &= ~DEFERRED;
+        if (this.#flags !== 0) break;
+      }
+    }
+    return index;
+  }
+
   // A handler returned something: if it is a promise, count it as work
   // until it settles; a rejection is rethrown by a handler queued at the
   // front, so that it reaches the active (or next) run promptly.
@@ -846,25 +860,38 @@ export class Executor {
   }
 
   #enqueue(handler: () => unknown): void {
-    const n = this.#backLength;
+    let n = this.#backLength;
+    if (n === BLOCK_LENGTH) n = this.#startBack();
     this.#back[n] = handler;
     this.#backLength = n + 1;
     if (this.#resolveWake !== undefined) this.#notify();
   }
 
+  // The back block is full: it joins the full ones and a spare or new
+  // block becomes the back. Returns the new #backLength, 0.
+  #startBack(): number {
+    this.#back = this.#blocks.append(this.#back);
+    return this.#backLength = 0;
+  }
+
   #flushDeferred(): void {
     const deferred = this.#deferred;
-    const back = this.#back;
-    let n = this.#backLength;
-    for (let i = 0; i < deferred.length; i++) back[n++] = deferred[i]!;
-    this.#backLength = n;
+    for (let i = 0; i < deferred.length; i++) {
+      let n = this.#backLength;
+      if (n === BLOCK_LENGTH) n = this.#startBack();
+      this.#back[n] = deferred[i]!;
+      this.#backLength = n + 1;
+    }
     deferred.length = 0;
   }
 
   // Queues the completion handler of a unit of work, then ends the work:
   // in this order, so a run never sees "no work" in between.
   #complete(handler: () => unknown): void {
-    this.#back[this.#backLength++] = handler;
+    let n = this.#backLength;
+    if (n === BLOCK_LENGTH) n = this.#startBack();
+    this.#back[n] = handler;
+    this.#backLength = n + 1;
     this.#notify();
     this.#workFinished();
   }
@@ -874,7 +901,8 @@ export class Executor {
   }
 
   #queued(): number {
-    return this.#end - this.#index + this.#backLength;
+    return this.#end - this.#index +
+      this.#blocks.length * BLOCK_LENGTH + this.#backLength;
   }
 
   #stopIfOutOfWork(): void {

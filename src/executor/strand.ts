@@ -26,16 +26,11 @@
  * @module
  */
 import type { Executor, SubmitOptions } from "./executor.ts";
-import { MAX_REUSED_LENGTH } from "./_queue.ts";
+import { type Block, BLOCK_LENGTH, BlockList } from "./_queue_blocks.ts";
+import { turnLength } from "./_strand_turn.ts";
 import { assertExecutor, internals } from "./_internals.ts";
 import { isThenable, notAFunction } from "../_util/validate.ts";
 import { submit } from "./_submit.ts";
-
-// The most handlers one turn runs. Batches cut the per-handler cost of a
-// strand to about a plain executor handler's (a turn per handler ran 10x
-// slower); 64 to 1024 measured alike for 10k handlers, and a bound keeps
-// the wait of the executor's other work short whatever the backlog.
-const MAX_BATCH = 256;
 
 /**
  * Runs handlers on an {@linkcode Executor} one at a time, in order, never
@@ -64,12 +59,14 @@ export class Strand {
   // The strand's FIFO, the same two arrays as Executor's queue, held here
   // for the same reason (a Queue object cost the strand a third of its
   // speed): handlers are written at #back[#backLength] and taken from
-  // #front at #index up to #end.
-  #front: ((() => unknown) | undefined)[] = [];
+  // #front at #index up to #end, full blocks wait in #blocks in between
+  // (made with the first full block: most strands never have one).
+  #front: Block = [];
   #index = 0;
   #end = 0;
-  #back: ((() => unknown) | undefined)[] = [];
+  #back: Block = [];
   #backLength = 0;
+  #blocks: BlockList | undefined;
   // True while a turn is queued on the executor or a handler's async part
   // is pending: then new handlers only join the queue.
   #scheduled = false;
@@ -152,7 +149,7 @@ export class Strand {
     if (typeof handler !== "function") {
       throw notAFunction("Cannot post handler to strand as it", handler);
     }
-    this.#back[this.#backLength++] = handler;
+    this.#push(handler);
     if (!this.#scheduled) {
       this.#scheduled = true;
       this.#executor.post(this.#turn);
@@ -246,7 +243,7 @@ export class Strand {
       }
       return;
     }
-    this.#back[this.#backLength++] = handler;
+    this.#push(handler);
     if (!this.#scheduled) {
       this.#scheduled = true;
       this.#executor.dispatch(this.#turn);
@@ -280,7 +277,7 @@ export class Strand {
     if (typeof handler !== "function") {
       throw notAFunction("Cannot defer handler to strand as it", handler);
     }
-    this.#back[this.#backLength++] = handler;
+    this.#push(handler);
     if (!this.#scheduled) {
       this.#scheduled = true;
       this.#executor.defer(this.#turn);
@@ -297,11 +294,7 @@ export class Strand {
     // Only the handlers queued before the turn began: later ones wait for
     // the next turn, so a strand that keeps feeding itself cannot hold the
     // executor.
-    const size = Math.min(
-      this.#end - this.#index + this.#backLength,
-      MAX_BATCH,
-      internals.batchSize(executor),
-    );
+    const size = turnLength(this.#queued(), internals.batchSize(executor));
     // Nothing else takes from the queue while a turn runs (the next turn is
     // queued only after this one), so its position is kept in locals and
     // written back once, at the end.
@@ -315,14 +308,19 @@ export class Strand {
     try {
       do {
         if (index === end) {
-          // Swap: the used-up front array, its slots all cleared, becomes
-          // the back one (see _queue.ts).
+          // The front block is used up: the next full block, or else the
+          // back block, becomes the front (see _queue_blocks.ts).
           const used = front;
-          front = this.#front = this.#back;
-          end = this.#end = this.#backLength;
+          if (this.#blocks !== undefined && this.#blocks.length !== 0) {
+            front = this.#front = this.#blocks.shift(used);
+            end = this.#end = BLOCK_LENGTH;
+          } else {
+            front = this.#front = this.#back;
+            end = this.#end = this.#backLength;
+            this.#back = used;
+            this.#backLength = 0;
+          }
           index = 0;
-          this.#back = used.length > MAX_REUSED_LENGTH ? [] : used;
-          this.#backLength = 0;
         }
         const handler = front[index]!;
         // Clear the slot so the queue does not keep a handler alive.
@@ -359,15 +357,22 @@ export class Strand {
   // After a turn, or once its async handler settled: queues the next turn,
   // or marks the strand idle.
   #scheduleNext(): void {
-    if (this.#end - this.#index + this.#backLength !== 0) {
-      this.#executor.post(this.#turn);
-      return;
+    if (this.#queued() !== 0) this.#executor.post(this.#turn);
+    else this.#scheduled = false;
+  }
+
+  #push(handler: () => unknown): void {
+    let n = this.#backLength;
+    if (n === BLOCK_LENGTH) {
+      this.#back = (this.#blocks ??= new BlockList()).append(this.#back);
+      n = 0;
     }
-    if (this.#front.length > MAX_REUSED_LENGTH) {
-      // Give the memory of a burst back.
-      this.#front = [];
-      this.#index = this.#end = 0;
-    }
-    this.#scheduled = false;
+    this.#back[n] = handler;
+    this.#backLength = n + 1;
+  }
+
+  #queued(): number {
+    return this.#end - this.#index + this.#backLength +
+      (this.#blocks === undefined ? 0 : this.#blocks.length * BLOCK_LENGTH);
   }
 }
