@@ -2,7 +2,12 @@
 // Executor: the handler queue and its run loop. Guarantees: ../executor.ts.
 
 import { internals } from "./_internals.ts";
-import { type Block, BLOCK_LENGTH, BlockList } from "./_queue_blocks.ts";
+import {
+  type Block,
+  BLOCK_LENGTH,
+  BlockList,
+  emptyBlock,
+} from "./_queue_blocks.ts";
 import {
   assertFiniteNumber,
   assertString,
@@ -121,10 +126,10 @@ export class Executor {
   // The queue: handlers are written at #back[#backLength] and taken from
   // #front at #index up to #end; full blocks wait in #blocks in between
   // (see _queue_blocks.ts for this layout, and why in these fields).
-  #front: Block = [];
+  #front: Block = emptyBlock();
   #index = 0;
   #end = 0;
-  #back: Block = [];
+  #back: Block = emptyBlock();
   #backLength = 0;
   #blocks = new BlockList();
   #flags = 0;

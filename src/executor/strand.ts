@@ -26,7 +26,12 @@
  * @module
  */
 import type { Executor, SubmitOptions } from "./executor.ts";
-import { type Block, BLOCK_LENGTH, BlockList } from "./_queue_blocks.ts";
+import {
+  type Block,
+  BLOCK_LENGTH,
+  BlockList,
+  emptyBlock,
+} from "./_queue_blocks.ts";
 import { turnLength } from "./_strand_turn.ts";
 import { assertExecutor, internals } from "./_internals.ts";
 import { isThenable, notAFunction } from "../_util/validate.ts";
@@ -61,10 +66,10 @@ export class Strand {
   // speed): handlers are written at #back[#backLength] and taken from
   // #front at #index up to #end, full blocks wait in #blocks in between
   // (made with the first full block: most strands never have one).
-  #front: Block = [];
+  #front: Block = emptyBlock();
   #index = 0;
   #end = 0;
-  #back: Block = [];
+  #back: Block = emptyBlock();
   #backLength = 0;
   #blocks: BlockList | undefined;
   // True while a turn is queued on the executor or a handler's async part
