@@ -17,24 +17,11 @@ import {
   optionsObject,
 } from "../_util/validate.ts";
 import { submit } from "./_submit.ts";
+import { MAX_CLOCK_INTERVAL, nextClockInterval, SLICE_MS } from "./_slice.ts";
 import { yieldToEventLoop } from "../_runtime/event_loop.ts";
 import { MAX_TIMEOUT_MS } from "../_util/long_timeout.ts";
 import { WorkGuard } from "./work_guard.ts";
 
-// How long a run executes handlers before giving the event loop a turn. One
-// turn costs ~4-10 µs (see yieldToEventLoop), so 1 ms slices cost about 1% of
-// throughput and bound the delay a busy queue adds to timers and I/O.
-const SLICE_MS = 1;
-// Reading the clock costs ~90 ns on Deno (~40 ns on Bun), more than a small
-// handler, so it is read after 1, 2, 4, ... handlers: every slice starts
-// with a reading after its first handler, and the interval doubles (up to
-// MAX_CLOCK_INTERVAL) while the handlers between two readings took under a
-// 16th of a slice, and halves when they took over a quarter. Fast handlers
-// thus pay for 13 readings a slice and then one every 4096, and slow ones get
-// a reading per handler: a slice overshoots by one handler, or, when slow
-// handlers follow thousands of fast ones in one slice, by the slow ones
-// before the next reading (fewer than the fast ones that came before).
-const MAX_CLOCK_INTERVAL = 4096;
 // Bits of Executor.#flags. The drain loop tests the whole word once per
 // handler, so that stop, defer and a nested drain cost it one check.
 const STOPPED = 1; // stop() was called, or a run ran out of work
@@ -135,8 +122,8 @@ export class Executor {
   #flags = 0;
   // The queue index at which the running #drain must stop for its count:
   // what bounds a batch (batchSize). A batch is not cut short for the next
-  // clock reading (a strand runs the handlers ready at its turn, up to 256,
-  // as asio's does): the clock is read after it.
+  // clock reading (a strand's turn runs as _strand_turn.ts says): the clock
+  // is read after it.
   #batchEnd = 0;
   // Handlers that batches ran beyond the one handler each was queued as.
   #batched = 0;
@@ -787,13 +774,8 @@ export class Executor {
           if (until !== Infinity) {
             const now = performance.now();
             if (now >= until) break;
-            const elapsed = now - last;
+            interval = nextClockInterval(interval, now - last);
             last = now;
-            if (elapsed < SLICE_MS / 16) {
-              if (interval < MAX_CLOCK_INTERVAL) interval *= 2;
-            } else if (elapsed > SLICE_MS / 4 && interval > 1) {
-              interval /= 2;
-            }
             left = interval;
           }
         }

@@ -9,17 +9,17 @@
  *   starts only after it settled (fulfilled or rejected).
  * - **Ordering**: FIFO among handlers given to the same strand. The strand
  *   takes turns on the executor, as asio's strand does: a turn is one handler
- *   of the executor that runs, in one go, the strand's handlers that were
- *   ready when it began (up to 256, within the active run's count; the run
- *   reads the clock after the turn). Handlers given to the strand meanwhile
- *   wait for its next turn, queued at the executor's back, so other work on
- *   the executor interleaves fairly even with a long backlog. `run()` still
- *   counts each strand handler as one handler.
+ *   of the executor that runs, in one go, a bounded number of the strand's
+ *   handlers that were ready when it began; handlers given to the strand
+ *   meanwhile wait for its next turn, queued at the executor's back, so
+ *   other work on the executor interleaves even with a long backlog.
+ *   `run()` still counts each strand handler as one handler.
  * - **What runs where**: on the executor, inside its runs. `dispatch` runs
  *   inline when called from this strand's handler, or when the strand is
  *   idle and the caller is a handler of the executor (as in asio).
  * - **Throw**: a strand handler's throw or rejection reaches the executor's
- *   `run()` like any handler's; the strand goes on with its next handler.
+ *   `run()` (or its `onError`) like any handler's; the strand goes on with
+ *   its next handler. A `submit` function's error goes to its promise only.
  * - **Work**: a strand waiting on an async handler counts as outstanding
  *   work of the executor, so `run()` does not return in between.
  *
