@@ -28,7 +28,7 @@
 export const BLOCK_LENGTH = 8192;
 
 /** How many used-up blocks a queue keeps for reuse. */
-export const MAX_SPARE_BLOCKS = 8;
+export const MAX_SPARE_BLOCKS = 1;
 
 /** A block of a handler queue: cleared slots are `undefined`. */
 export type Block = ((() => unknown) | undefined)[];
