@@ -654,7 +654,11 @@ export class Executor {
       if (this.#queued() !== 0) {
         const now = performance.now();
         if (now >= deadline) break;
-        count += this.#step(max - count, Math.min(now + SLICE_MS, deadline));
+        count += this.#step(
+          max - count,
+          Math.min(now + SLICE_MS, deadline),
+          now,
+        );
         if (
           count < max && this.#queued() !== 0 && (this.#flags & STOPPED) === 0
         ) {
@@ -663,7 +667,11 @@ export class Executor {
         }
       } else if (this.#work !== 0) {
         if (performance.now() >= deadline) break;
-        await this.#waitForWork(deadline);
+        // Without a deadline the wake promise is awaited here, one promise
+        // step less for each wake-up (a submit's round trip) than through
+        // the async #waitForWork.
+        if (deadline === Infinity) await this.#wakePromise();
+        else await this.#waitForWork(deadline);
       } else {
         break;
       }
@@ -680,7 +688,7 @@ export class Executor {
     while (
       count < max && (this.#flags & STOPPED) === 0 && this.#queued() !== 0
     ) {
-      count += this.#step(max - count, Infinity);
+      count += this.#step(max - count, Infinity, 0);
     }
     this.#stopIfOutOfWork();
     return count;
@@ -688,10 +696,10 @@ export class Executor {
 
   // One #drain, with its count corrected for the handlers that are not
   // counted, and its error given to onError when there is one.
-  #step(max: number, until: number): number {
+  #step(max: number, until: number, now: number): number {
     let count: number;
     try {
-      count = this.#drain(max, until);
+      count = this.#drain(max, until, now);
     } catch (error) {
       count = this.#drained - this.#uncounted;
       this.#uncounted = 0;
@@ -708,20 +716,21 @@ export class Executor {
   }
 
   // Runs up to `max` queued handlers, returning early when the queue is
-  // empty, the executor stops, or the clock reaches `until`. The hot path,
-  // shaped by measurement: handlers run in chunks (up to the end of #front,
-  // the next clock reading or `max`) by an inner loop that only takes the
-  // handler, clears its slot, records the position and tests #flags; no
-  // allocation. A throw leaves through `finally`, which restores the state;
+  // empty, the executor stops, or the clock reaches `until` (`now` is the
+  // clock when it starts, read by the caller; unused without `until`). The
+  // hot path, shaped by measurement: handlers run in chunks (up to the end
+  // of the front block, the next clock reading or `max`) by #runChunk, which
+  // only takes the handler, clears its slot, records the position and tests
+  // #flags; no allocation. A throw leaves through `finally`, which restores the state;
   // the thrower was already taken off the queue and the rest stay queued.
-  #drain(max: number, until: number): number {
+  #drain(max: number, until: number, now: number): number {
     const depth = this.#depth;
     let count = 0;
     // Without a deadline (poll) the clock is never read: chunks are as long
     // as they may be.
     let interval = until === Infinity ? MAX_CLOCK_INTERVAL : 1;
     let left = interval; // handlers until the next clock reading
-    let last = until === Infinity ? 0 : performance.now();
+    let last = now;
     // A nested drain (a handler polling its own executor) keeps its own
     // deferred list, so the outer handler's stay held until it returns.
     const outerDeferred = depth > 0 ? this.#deferred : undefined;
@@ -910,12 +919,16 @@ export class Executor {
     resolve();
   }
 
-  // Waits until notified or, for a finite deadline, until it passes.
-  async #waitForWork(deadline: number): Promise<void> {
-    const wake = this.#wake ??= new Promise((resolve) => {
+  // The promise that the next notify() resolves.
+  #wakePromise(): Promise<void> {
+    return this.#wake ??= new Promise((resolve) => {
       this.#resolveWake = resolve;
     });
-    if (deadline === Infinity) return await wake;
+  }
+
+  // Waits until notified or until `deadline` (finite) passes.
+  async #waitForWork(deadline: number): Promise<void> {
+    const wake = this.#wakePromise();
     const delay = Math.min(
       Math.max(0, deadline - performance.now()),
       MAX_TIMEOUT_MS,
