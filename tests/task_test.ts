@@ -548,7 +548,7 @@ describe("Task.outcome", () => {
     const outcome = task.outcome().then((value) => {
       order.push(`outcome ${value}`);
     });
-    task.run(async () => "done");
+    task.run(() => Promise.resolve("done"));
     await outcome;
     assert.deepEqual(order, ["callback", "outcome done"]);
   });
@@ -592,7 +592,7 @@ describe("Task.outcome", () => {
     const task = new Task<number>(null, () => {
       ran = true;
     }, { executor });
-    task.run(async () => 7);
+    task.run(() => Promise.resolve(7));
     const outcome = task.outcome();
     assert.equal(await executor.run(), 1);
     assert.equal(await outcome, 7);

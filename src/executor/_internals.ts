@@ -1,7 +1,9 @@
 // Copyright 2026 the iox authors. MIT license.
-// What WorkGuard, Strand and SteadyTimer need from an Executor beyond its
-// public API: counting outstanding work, recognising a real Executor, and
-// running a batch of handlers as one (Strand).
+// What WorkGuard, Strand, SteadyTimer, submit() and Task need from an
+// Executor beyond its public API: counting outstanding work, recognising a
+// real Executor, running a batch of handlers as one (a strand's turn, whose
+// rule is in _strand_turn.ts: this is only how a run counts it), and not
+// counting a dropped submit.
 // Executor fills this in from a static block, where its #private fields are
 // in scope, so these operations stay off the public surface. Companions call
 // them only at method time, when executor.ts has necessarily been evaluated
