@@ -6,9 +6,9 @@
 //   bun bench/executor_rounds.ts [rounds] [n]
 //
 // The cases of the "fresh executor" groups of bench/executor_bench.ts. After
-// a warm-up, each round runs every variant once (the order reversed every
-// other round) and a variant's ratio in a round is the raw loop's time over
-// its own (above 1: faster than the raw loop); printed are the median ratio
+// a warm-up, each round runs every variant once (in the orders of a
+// balanced Latin square, see roundOrder) and a variant's ratio in a round is
+// the raw loop's time over its own (above 1: faster than the raw loop); printed are the median ratio
 // over the rounds with its interquartile range, and the ratio of the best
 // rounds (fastest raw time over the variant's fastest). Closures are made
 // inside the timed part for every variant, as a program makes them. Under
@@ -85,6 +85,23 @@ export const variants: { name: string; fn: () => void | Promise<void> }[] = [
   },
 ];
 
+/**
+ * The order of the variants in a round: the rows of a Williams Latin square
+ * (for an even count), so that every variant follows every other equally
+ * often. What ran just before a variant changes its time a lot (its garbage,
+ * the engine's state): with the order only reversed every other round, a
+ * variant always followed the same two, and the median of 15 rounds fell on
+ * whichever of them was slower.
+ */
+function roundOrder(round: number, count: number): number[] {
+  // The first row is 0, 1, n-1, 2, n-2, ...; row r adds r to each (mod n).
+  const row = Array.from(
+    { length: count },
+    (_, j) => j === 0 ? 0 : j % 2 === 1 ? (j + 1) / 2 : count - j / 2,
+  );
+  return row.map((index) => (index + round) % count);
+}
+
 function quantile(values: number[], q: number): number {
   const sorted = values.toSorted((a, b) => a - b);
   const at = (sorted.length - 1) * q;
@@ -98,9 +115,7 @@ for (let i = 0; i < WARMUP; i++) {
   for (const variant of variants) await variant.fn();
 }
 for (let round = 0; round < rounds; round++) {
-  const order = variants.map((_, index) => index);
-  if (round % 2 === 1) order.reverse();
-  for (const index of order) {
+  for (const index of roundOrder(round, variants.length)) {
     const start = performance.now();
     await variants[index]!.fn();
     times[index]!.push(performance.now() - start);
