@@ -67,6 +67,21 @@ describe("Executor onError", () => {
     assert.deepEqual(errors.map((e) => (e as Error).message), ["1", "3"]);
   });
 
+  test("a handler that ran a nested poll, then threw, counts once", async () => {
+    const errors: unknown[] = [];
+    const io = new Executor({ onError: (error) => errors.push(error) });
+    let nested = 0;
+    io.post(() => {
+      nested = io.poll(); // runs the two handlers queued after this one
+      throw new Error("after a nested poll");
+    });
+    io.post(() => {});
+    io.post(() => {});
+    assert.equal(await io.run(), 1);
+    assert.equal(nested, 2);
+    assert.equal(errors.length, 1);
+  });
+
   test("an error thrown by onError rejects the run; nothing queued is lost", async () => {
     const io = new Executor({
       onError: () => {
