@@ -141,6 +141,8 @@ export class Executor {
   #enqueueBound = (handler: () => unknown): void => this.#enqueue(handler);
   // How many handlers the last #drain ran, kept for when it threw.
   #drained = 0;
+  // The index after the handler that threw out of #runChunk.
+  #thrownAt = 0;
   // Handlers that ran but are not counted: dropped submits, and the
   // handlers that rethrow an async handler's rejection.
   #uncounted = 0;
@@ -721,8 +723,9 @@ export class Executor {
   // hot path, shaped by measurement: handlers run in chunks (up to the end
   // of the front block, the next clock reading or `max`) by #runChunk, which
   // only takes the handler, clears its slot, records the position and tests
-  // #flags; no allocation. A throw leaves through `finally`, which restores the state;
-  // the thrower was already taken off the queue and the rest stay queued.
+  // #flags; no allocation. A throw leaves through `finally`, which restores
+  // the state; the thrower was already taken off the queue and the rest stay
+  // queued.
   #drain(max: number, until: number, now: number): number {
     const depth = this.#depth;
     let count = 0;
@@ -767,7 +770,7 @@ export class Executor {
           index = this.#runChunk(front, index, limit);
         } catch (error) {
           // The thrower was taken and counts as run.
-          count += this.#front === front ? this.#index - start : 1;
+          count += this.#thrownAt - start;
           throw error;
         }
         count += index - start;
@@ -817,18 +820,25 @@ export class Executor {
   // it as a whole function, where a nested loop is compiled on its own
   // (on-stack replacement) and, under Deno, thrown away at each exit.
   #runChunk(front: Block, index: number, limit: number): number {
-    while (index < limit) {
-      const handler = front[index]!;
-      // Clear the slot so the queue does not keep a handler alive.
-      front[index] = undefined;
-      this.#index = ++index;
-      const result = handler();
-      if (result !== undefined) this.#adopt(result);
-      if (this.#flags !== 0) {
-        if (this.#deferred.length !== 0) this.#flushDeferred();
-        this.#flags &= ~DEFERRED;
-        if (this.#flags !== 0) break;
+    try {
+      while (index < limit) {
+        const handler = front[index]!;
+        // Clear the slot so the queue does not keep a handler alive.
+        front[index] = undefined;
+        this.#index = ++index;
+        const result = handler();
+        if (result !== undefined) this.#adopt(result);
+        if (this.#flags !== 0) {
+          if (this.#deferred.length !== 0) this.#flushDeferred();
+          this.#flags &= ~DEFERRED;
+          if (this.#flags !== 0) break;
+        }
       }
+    } catch (error) {
+      // This chunk's position, which #index no longer tells if the handler
+      // ran a nested drain before it threw.
+      this.#thrownAt = index;
+      throw error;
     }
     return index;
   }
