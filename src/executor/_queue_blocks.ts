@@ -34,15 +34,22 @@ export const MAX_SPARE_BLOCKS = 1;
 export type Block = ((() => unknown) | undefined)[];
 
 /**
- * An empty block, to grow by writing at its end. Made with `new Array` as
- * the preallocated ones are, so that every block has the same (holey)
- * elements kind: blocks of two kinds made the engine's code that reads and
+ * An empty block, to grow by writing at its end. Every block has V8's
+ * packed elements kind (holey arrays, as `new Array(n)` makes, cost a hole
+ * check per read, and blocks of two kinds made the code that reads and
  * writes them polymorphic, which cost a reused executor a third of its
- * speed under Deno.
+ * speed under Deno).
  */
 export function emptyBlock(): Block {
-  return new Array(0);
+  return [];
 }
+
+// A packed block of BLOCK_LENGTH cleared slots, copied for a new block: a
+// function stored first makes it packed, where `new Array(n)` or `undefined`
+// pushed into an empty array make it holey.
+const CLEARED: Block = [emptyBlock];
+for (let i = 1; i < BLOCK_LENGTH; i++) CLEARED.push(undefined);
+CLEARED[0] = undefined;
 
 /**
  * The full blocks of a queue between its front and back blocks, oldest
@@ -67,7 +74,7 @@ export class BlockList {
   append(block: Block): Block {
     this.#full.push(block);
     // Preallocated: growing a block from empty copies it a dozen times.
-    return this.#spares.pop() ?? new Array(BLOCK_LENGTH);
+    return this.#spares.pop() ?? CLEARED.slice();
   }
 
   /**

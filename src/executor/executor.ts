@@ -137,6 +137,9 @@ export class Executor {
   // executor stops or a deadline passes. Shared by every waiting run.
   #wake: Promise<void> | undefined;
   #resolveWake: (() => void) | undefined;
+  // The back block's length at which a post takes the slow way: its size,
+  // or 0 while a run waits (so that the next post wakes it).
+  #postLimit = BLOCK_LENGTH;
   #workFinishedBound = (): void => this.#workFinished();
   #enqueueBound = (handler: () => unknown): void => this.#enqueue(handler);
   // How many handlers the last #drain ran, kept for when it threw.
@@ -867,10 +870,19 @@ export class Executor {
 
   #enqueue(handler: () => unknown): void {
     let n = this.#backLength;
-    if (n === BLOCK_LENGTH) n = this.#startBack();
+    // One test for both rare cases (a full back block, a waiting run): a
+    // post tests one field, as before blocks.
+    if (n >= this.#postLimit) n = this.#enqueueSlowly();
     this.#back[n] = handler;
     this.#backLength = n + 1;
-    if (this.#resolveWake !== undefined) this.#notify();
+  }
+
+  // A post met #postLimit: wakes a waiting run and starts a new back block
+  // if the back one is full. Returns where to write the handler.
+  #enqueueSlowly(): number {
+    this.#notify();
+    const n = this.#backLength;
+    return n === BLOCK_LENGTH ? this.#startBack() : n;
   }
 
   // The back block is full: it joins the full ones and a spare or new
@@ -926,6 +938,7 @@ export class Executor {
     const resolve = this.#resolveWake;
     if (resolve === undefined) return;
     this.#wake = this.#resolveWake = undefined;
+    this.#postLimit = BLOCK_LENGTH;
     resolve();
   }
 
@@ -933,6 +946,7 @@ export class Executor {
   #wakePromise(): Promise<void> {
     return this.#wake ??= new Promise((resolve) => {
       this.#resolveWake = resolve;
+      this.#postLimit = 0;
     });
   }
 

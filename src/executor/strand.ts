@@ -368,12 +368,17 @@ export class Strand {
 
   #push(handler: () => unknown): void {
     let n = this.#backLength;
-    if (n === BLOCK_LENGTH) {
-      this.#back = (this.#blocks ??= new BlockList()).append(this.#back);
-      n = 0;
-    }
+    if (n === BLOCK_LENGTH) n = this.#startBack();
     this.#back[n] = handler;
     this.#backLength = n + 1;
+  }
+
+  // The back block is full: it joins the full ones and a spare or new
+  // block becomes the back. Returns the new #backLength, 0. Apart from
+  // #push so that #push stays small enough to be inlined.
+  #startBack(): number {
+    this.#back = (this.#blocks ??= new BlockList()).append(this.#back);
+    return this.#backLength = 0;
   }
 
   #queued(): number {
