@@ -313,18 +313,8 @@ export class Strand {
     try {
       do {
         if (index === end) {
-          // The front block is used up: the next full block, or else the
-          // back block, becomes the front (see _queue_blocks.ts).
-          const used = front;
-          if (this.#blocks !== undefined && this.#blocks.length !== 0) {
-            front = this.#front = this.#blocks.shift(used);
-            end = this.#end = BLOCK_LENGTH;
-          } else {
-            front = this.#front = this.#back;
-            end = this.#end = this.#backLength;
-            this.#back = used;
-            this.#backLength = 0;
-          }
+          front = this.#nextFront(front);
+          end = this.#end;
           index = 0;
         }
         const handler = front[index]!;
@@ -379,6 +369,22 @@ export class Strand {
   #startBack(): number {
     this.#back = (this.#blocks ??= new BlockList()).append(this.#back);
     return this.#backLength = 0;
+  }
+
+  // The front block `used` is used up (its slots all cleared): the next
+  // full block, or else the back block, becomes the front, and `used` a
+  // spare or the new back (see _queue_blocks.ts). Apart from #runTurn to
+  // keep its loop small: measured a little faster.
+  #nextFront(used: Block): Block {
+    if (this.#blocks !== undefined && this.#blocks.length !== 0) {
+      this.#end = BLOCK_LENGTH;
+      return this.#front = this.#blocks.shift(used);
+    }
+    const front = this.#front = this.#back;
+    this.#end = this.#backLength;
+    this.#back = used;
+    this.#backLength = 0;
+    return front;
   }
 
   #queued(): number {
