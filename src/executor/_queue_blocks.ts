@@ -1,7 +1,8 @@
 // Copyright 2026 the iox authors. MIT license.
 // The handler queues of Executor and Strand: their layout, which each holds
-// in its own fields, and the list of full and spare blocks they share: a Queue object in between cost the strand a third
-// of its speed, and cost Executor's post() as much before.
+// in its own fields (a Queue object in between cost the strand a third of
+// its speed, and cost Executor's post() as much), and the list of full and
+// spare blocks they share, which is touched once per block.
 //
 // Handlers are written at the back block's next free slot and taken from
 // the front block by index. A back block that reaches BLOCK_LENGTH joins a
@@ -14,15 +15,16 @@
 // finished handler alive.
 //
 // Why blocks (measured, see docs/executor.md "A fresh executor"): one array
-// grown by a burst of 100k posts went through the engines' large-object
-// space, copied on every growth step, and cost a fresh executor a third of a
-// raw loop's speed under Deno; blocks of BLOCK_LENGTH stay small, are never
-// copied once full, and their handlers die with them. Why reuse: counting
-// the items in fields instead of truncating a used block (`length = 0`)
-// keeps its capacity (V8 frees the storage of an array truncated to 0), and
-// up to MAX_SPARE_BLOCKS used blocks are kept for the next burst, so a
-// long-lived executor posts without allocating; beyond that they are
-// dropped, so memory goes back to where it was.
+// grown by a burst of 100k posts is copied at every growth step and, past
+// 128 KiB, lives in V8's large-object space; it made post() cost about
+// twice an Array.push under Deno. Blocks of BLOCK_LENGTH are preallocated,
+// never copied once full, and their handlers die with them. Why reuse:
+// counting the items in fields instead of truncating a used block
+// (`length = 0`) keeps its capacity (V8 frees the storage of an array
+// truncated to 0), and MAX_SPARE_BLOCKS used blocks are kept for the next
+// burst, so a long-lived executor whose bursts fit in two blocks posts
+// without allocating; other used blocks are dropped, so memory goes back to
+// where it was.
 
 /** How many handlers a queue block holds before a new one starts. */
 export const BLOCK_LENGTH = 8192;
@@ -35,10 +37,9 @@ export type Block = ((() => unknown) | undefined)[];
 
 /**
  * An empty block, to grow by writing at its end. Every block has V8's
- * packed elements kind (holey arrays, as `new Array(n)` makes, cost a hole
- * check per read, and blocks of two kinds made the code that reads and
- * writes them polymorphic, which cost a reused executor a third of its
- * speed under Deno).
+ * packed elements kind: holey arrays, as `new Array(n)` makes, cost a hole
+ * check per read, and blocks of two kinds would make the code that reads
+ * and writes them polymorphic.
  */
 export function emptyBlock(): Block {
   return [];
