@@ -56,11 +56,11 @@
  */
 import { assertExecutor, internals } from "./executor/_internals.ts";
 import {
-  assertArray,
-  assertString,
   notA,
   notAFunction,
   notAnAbortSignal,
+  notAnArray,
+  notAString,
   optionsObject,
 } from "./_util/validate.ts";
 import type { Executor } from "./executor/executor.ts";
@@ -369,9 +369,11 @@ export class Task<T = unknown> {
     if (!(pool instanceof ThreadPool)) {
       throw notA("Cannot run task in a thread as 'pool'", "a ThreadPool", pool);
     }
-    assertString(name, "Cannot run task in a thread as 'name'");
-    if (args !== undefined) {
-      assertArray(args, "Cannot run task in a thread as 'args'");
+    if (typeof name !== "string") {
+      throw notAString("Cannot run task in a thread as 'name'", name);
+    }
+    if (args !== undefined && !Array.isArray(args)) {
+      throw notAnArray("Cannot run task in a thread as 'args'", args);
     }
     const runOptions: ThreadPoolRunOptions = {
       ...optionsObject(options, "run task in a thread"),

@@ -518,6 +518,30 @@ describe("Task.runInThread options", () => {
     assert.equal(calls.length, 1);
   });
 
+  test("priority goes to the pool: a higher one starts first", async () => {
+    await using pool = new ThreadPool(MODULE, { threads: 1 });
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    const held = pool.run("hold", [cell]);
+    const waiting = Atomics.waitAsync(cell, 0, 0);
+    if (waiting.async) await waiting.value;
+    const order: string[] = [];
+    const low = new Task<number>("low", (t) => order.push(t.source as string));
+    const high = new Task<number>(
+      "high",
+      (t) => order.push(t.source as string),
+    );
+    low.runInThread(pool, "add", [1, 1]);
+    high.runInThread(pool, "add", [2, 2], { priority: 10 });
+    Atomics.store(cell, 0, 2);
+    Atomics.notify(cell, 0);
+    await held;
+    assert.deepEqual(await Promise.all([low.outcome(), high.outcome()]), [
+      2,
+      4,
+    ]);
+    assert.deepEqual(order, ["high", "low"]);
+  });
+
   test("the pool's check of an option becomes the task's error", async () => {
     await using pool = new ThreadPool(MODULE, { threads: 1 });
     const task = new Task(null, () => {});

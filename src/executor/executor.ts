@@ -10,10 +10,10 @@ import {
 } from "./_queue_blocks.ts";
 import {
   assertFiniteNumber,
-  assertString,
   isThenable,
   notA,
   notAFunction,
+  notAString,
   optionsObject,
 } from "../_util/validate.ts";
 import { submit } from "./_submit.ts";
@@ -162,7 +162,9 @@ export class Executor {
       options,
       "create executor",
     );
-    assertString(name, "Cannot create executor as 'name'");
+    if (typeof name !== "string") {
+      throw notAString("Cannot create executor as 'name'", name);
+    }
     if (onError !== undefined && typeof onError !== "function") {
       throw notAFunction("Cannot create executor as 'onError'", onError);
     }
