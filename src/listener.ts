@@ -43,6 +43,25 @@
  *   resolves once no accept is in progress. `await using` disconnects,
  *   clears the handler and closes connections that nobody took.
  *
+ * {@linkcode ListenerPool} gives every core to one TCP server: `threads`
+ * Web Workers each run the default export of a module as the client handler
+ * of their own NetListener, on the same addresses with SO_REUSEPORT, and
+ * the kernel spreads the connections across them. Guarantees:
+ * - `open()` is all-or-nothing across the workers: the first binds the
+ *   addresses (port 0 gets a free port) and the others join those ports;
+ *   if any fails, the workers this call started are ended. A Unix address
+ *   is a `TypeError`: workers cannot share one. Under Deno, `reusePort`
+ *   needs `--unstable-net` (or `"unstable": ["net"]` in deno.json); without
+ *   it `open()` rejects before any socket is bound, since Deno would
+ *   otherwise exit the whole process.
+ * - A worker that dies (an uncaught error, `self.close()`, an exit) takes
+ *   its connections with it and is replaced; the others go on serving.
+ *   `onError` hears of it as a `WorkerCrashedError`.
+ * - `disconnect()` stops listening and leaves connections to finish;
+ *   `shutdown()` waits for them (up to `timeoutMs`); `close()` and
+ *   `await using` end every worker at once. After `close()` no worker is
+ *   left and the process can exit.
+ *
  * @example Echo server on IPv4 and IPv6 loopback
  * ```ts
  * import { NetListener } from "@iox/iox/listener";
@@ -65,6 +84,7 @@
  */
 
 export * from "./net/listener.ts";
+export * from "./net/listener_pool.ts";
 export {
   type Addr,
   Connection,

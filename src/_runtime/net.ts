@@ -21,9 +21,14 @@ export interface RawListener {
   close(): void;
 }
 
-/** Where to bind: one resolved IP address and port, or a Unix path. */
+/**
+ * Where to bind: one resolved IP address and port, or a Unix path. With
+ * `reusePort`, a TCP socket sets SO_REUSEPORT, so that sockets of this user
+ * may bind the same address and the kernel spreads connections across them
+ * (under Deno only after {@linkcode reusePortUnavailable} returned null).
+ */
 export type BindAddr =
-  | { transport: "tcp"; hostname: string; port: number }
+  | { transport: "tcp"; hostname: string; port: number; reusePort?: boolean }
   | { transport: "unix"; path: string };
 
 /** What the listener needs from the runtime. */

@@ -46,7 +46,9 @@ interface BunSocketListener {
 
 type BunListenOptions =
   & { allowHalfOpen: boolean; socket: BunSocketHandler }
-  & ({ hostname: string; port: number } | { unix: string });
+  & ({ hostname: string; port: number; reusePort?: boolean } | {
+    unix: string;
+  });
 
 interface BunApi {
   listen(options: BunListenOptions): BunSocketListener;
@@ -310,6 +312,7 @@ export const bunNet: NetRuntime = {
           : {
             hostname: addr.hostname,
             port: addr.port,
+            reusePort: addr.reusePort === true,
             allowHalfOpen: true,
             socket,
           },

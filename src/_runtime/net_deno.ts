@@ -147,7 +147,13 @@ export const denoNet: NetRuntime = {
     return new DenoListener(
       addr.transport === "unix"
         ? Deno.listen({ transport: "unix", path: addr.path })
-        : Deno.listen({ hostname: addr.hostname, port: addr.port }),
+        : Deno.listen({
+          hostname: addr.hostname,
+          port: addr.port,
+          // Asked for only when wanted: without --unstable-net, Deno exits
+          // the process at the mere sight of it.
+          ...(addr.reusePort ? { reusePort: true } : {}),
+        }),
     );
   },
   adopt(listener: object): RawListener | null {

@@ -116,3 +116,45 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof value === "function") &&
     typeof (value as { then?: unknown }).then === "function";
 }
+
+/**
+ * Throws a `TypeError` unless `value` is a number, and a `RangeError` unless
+ * it is an integer of at least 1.
+ *
+ * @param value The argument to check.
+ * @param what The start of the message, e.g. "Cannot create listener pool as
+ * 'threads'".
+ */
+export function assertPositiveInteger(
+  value: unknown,
+  what: string,
+): asserts value is number {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 1) {
+    return;
+  }
+  throw new (typeof value === "number" ? RangeError : TypeError)(
+    `${what} must be a positive integer: current value is ${
+      formatValue(value)
+    }`,
+  );
+}
+
+/**
+ * Throws a `TypeError` unless `value` is a number, and a `RangeError` if it
+ * is negative or NaN (`Infinity` means no limit).
+ *
+ * @param value The argument to check.
+ * @param what The start of the message, e.g. "Cannot shut down listener
+ * pool as 'timeoutMs'".
+ */
+export function assertMilliseconds(
+  value: unknown,
+  what: string,
+): asserts value is number {
+  if (typeof value === "number" && value >= 0) return;
+  throw new (typeof value === "number" ? RangeError : TypeError)(
+    `${what} must be a non-negative number of milliseconds: current value is ${
+      formatValue(value)
+    }`,
+  );
+}

@@ -10,6 +10,7 @@ import {
   optionsObject,
 } from "../_util/validate.ts";
 import { isIpLiteral } from "./_ip.ts";
+import { internals } from "./_internals.ts";
 
 /** A TCP address to listen on. */
 export interface TcpListenAddress {
@@ -395,6 +396,13 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
   #active = 0;
   #errors = 0;
   #release = () => void this.#active--;
+  #reusePort = false;
+
+  static {
+    internals.shareTcpPorts = (listener: NetListener): void => {
+      listener.#reusePort = true;
+    };
+  }
 
   /**
    * Creates a listener that listens nowhere yet: call
@@ -789,7 +797,12 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       let host: string | undefined;
       try {
         for (host of hosts) {
-          const raw = net.listen({ transport: "tcp", hostname: host, port });
+          const raw = net.listen({
+            transport: "tcp",
+            hostname: host,
+            port,
+            reusePort: this.#reusePort,
+          });
           group.push(raw);
           if (port === 0 && raw.addr.transport === "tcp") port = raw.addr.port;
         }

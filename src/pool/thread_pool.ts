@@ -16,7 +16,8 @@ import {
   slotOf,
 } from "./_protocol.ts";
 import { receiveError } from "./_error_transfer.ts";
-import { cwd, spawnWorker } from "../_runtime/worker.ts";
+import { spawnWorker } from "../_runtime/worker.ts";
+import { resolveModule } from "../_util/module_url.ts";
 import {
   formatValue,
   notAnAbortSignal,
@@ -163,38 +164,6 @@ class Thread {
   }
 }
 
-function encodePath(path: string): string {
-  return path.replaceAll("\\", "/").split("/").map((part) =>
-    /^[a-zA-Z]:$/.test(part) ? part : encodeURIComponent(part)
-  ).join("/");
-}
-
-function fileUrl(absolutePath: string): string {
-  const windows = /^[a-zA-Z]:[\\/]/.test(absolutePath);
-  return (windows ? "file:///" : "file://") + encodePath(absolutePath);
-}
-
-function resolveModule(module: unknown): URL {
-  const invalid = () =>
-    new TypeError(
-      `Cannot create thread pool as 'module' must be a URL, an absolute path or a path relative to the working directory: current value is ${
-        formatValue(module)
-      }`,
-    );
-  if (module instanceof URL) return new URL(module.href);
-  if (typeof module !== "string" || module.trim() === "") throw invalid();
-  const isAbsolute = module.startsWith("/") || /^[a-zA-Z]:[\\/]/.test(module);
-  if (!isAbsolute && /^[a-zA-Z][a-zA-Z\d+\-.]*:/.test(module)) {
-    try {
-      return new URL(module);
-    } catch {
-      throw invalid();
-    }
-  }
-  if (isAbsolute) return new URL(fileUrl(module));
-  return new URL(encodePath(module), fileUrl(cwd()) + "/");
-}
-
 // A thenable that rejects with `reason`: resolving a promise with it
 // rejects that promise (one microtask later), so a task needs no reject
 // function.
@@ -291,7 +260,7 @@ export class ThreadPool implements AsyncDisposable {
    */
   constructor(module: string | URL, options?: ThreadPoolOptions) {
     const what = "create thread pool";
-    this.#module = resolveModule(module);
+    this.#module = resolveModule(module, what);
     const {
       threads = navigator.hardwareConcurrency,
       maxQueue = Infinity,
