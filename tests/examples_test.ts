@@ -2,7 +2,7 @@
 // The README's Task examples, run as a user would run them.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { join } from "node:path";
@@ -11,7 +11,7 @@ import { startEchoServer } from "../examples/echo_server.ts";
 import { digest } from "../examples/hash_worker.ts";
 import { hashAll } from "../examples/parallel_hash.ts";
 import { NetListener } from "../mod.ts";
-import { ipv6Loopback, socketDir } from "./_net.ts";
+import { echo, ipv6Loopback, socketDir } from "./_net.ts";
 
 const ipv6 = await ipv6Loopback();
 
@@ -87,5 +87,52 @@ describe("examples/connect_many.ts", () => {
     } finally {
       remove();
     }
+  });
+});
+
+describe("examples/echo_all_cores.ts", () => {
+  test("serves an echo on every core with one command, and stops on SIGINT", async () => {
+    const file = fileURLToPath(
+      new URL("../examples/echo_all_cores.ts", import.meta.url),
+    );
+    const args = "Bun" in globalThis
+      ? [file]
+      : ["run", "-A", "--unstable-net", "--no-check", file];
+    const child = spawn(process.execPath, args, { timeout: 60_000 });
+    let output = "";
+    child.stdout.setEncoding("utf8");
+    const exited = new Promise<void>((resolve) => {
+      child.once("exit", () => resolve());
+    });
+    const listening = await new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (chunk: string) => {
+        output += chunk;
+        if (output.includes("\n")) resolve(output);
+      });
+      child.once("exit", () => reject(new Error(`exited: ${output}`)));
+    });
+    const match =
+      /^echo server on (\d+) cores listening on 127\.0\.0\.1:(\d+)\n/
+        .exec(listening);
+    assert.ok(match, listening);
+    assert.equal(Number(match[1]), navigator.hardwareConcurrency);
+    const addr = {
+      transport: "tcp" as const,
+      hostname: "127.0.0.1",
+      port: Number(match[2]),
+    };
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => echo(addr, `hello ${i}`)),
+    );
+    assert.deepEqual(
+      replies.map(String),
+      Array.from({ length: 8 }, (_, i) => `hello ${i}`),
+    );
+    child.kill("SIGINT");
+    // The exit code is not compared: Deno's node:child_process reports a
+    // child that was sent a signal as killed by it, even one that handled
+    // it and exited with 0. The last line is the handler's.
+    await exited;
+    assert.match(output, /served 8 connections\n$/);
   });
 });
