@@ -153,7 +153,7 @@ function delay(ms: number): Promise<void> {
  * documentation for the guarantees.
  *
  * @example Echo on two threads
- * ```ts ignore
+ * ```ts
  * // Under Deno, run with --unstable-net (or "unstable": ["net"] in deno.json).
  * import { ListenerPool } from "@iox/iox/listener";
  * import assert from "node:assert/strict";
@@ -291,13 +291,18 @@ export class ListenerPool implements AsyncDisposable {
    * gets a free port), the others join the same ports.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { ListenerPool } from "@iox/iox/listener";
    * import assert from "node:assert/strict";
    *
-   * await using pool = new ListenerPool(new URL("./handler.ts", import.meta.url));
-   * const addrs = await pool.open(["127.0.0.1:0", "[::1]:0"]);
+   * const echo = `data:text/javascript,
+   *   export default (conn) => conn.readable.pipeTo(conn.writable);`;
+   * await using pool = new ListenerPool(echo, { threads: 2 });
+   * const addrs = await pool.open(["127.0.0.1:0", "127.0.0.1:0"]);
    * assert.equal(addrs.length, 2);
+   * assert.notEqual(addrs[0], addrs[1]);
+   * await assert.rejects(pool.open("127.0.0.1:0"), /already listening/);
+   * await assert.rejects(new ListenerPool(echo).open("unix:/tmp/x.sock"), TypeError);
    * ```
    *
    * @param addresses One TCP address or a non-empty list, as for
@@ -405,12 +410,27 @@ export class ListenerPool implements AsyncDisposable {
    * open), as {@linkcode ListenerPool.close}.
    *
    * @example Usage
-   * ```ts ignore
+   * ```ts
    * import { ListenerPool } from "@iox/iox/listener";
+   * import assert from "node:assert/strict";
+   * import { once } from "node:events";
+   * import { connect } from "node:net";
    *
-   * const pool = new ListenerPool(new URL("./handler.ts", import.meta.url));
-   * await pool.open("0.0.0.0:8080");
-   * Deno.addSignalListener("SIGTERM", () => pool.shutdown({ timeoutMs: 5000 }));
+   * const echo = `data:text/javascript,
+   *   export default (conn) => conn.readable.pipeTo(conn.writable);`;
+   * const pool = new ListenerPool(echo, { threads: 2 });
+   * const [addr] = await pool.open("127.0.0.1:0");
+   * assert.equal(addr?.transport, "tcp");
+   * const client = connect(addr.port, "127.0.0.1");
+   * client.write("still ");
+   * // Once served, the connection goes on while the pool shuts down.
+   * let text = String((await once(client, "data"))[0]);
+   * const stopped = pool.shutdown({ timeoutMs: 5000 });
+   * client.end("served");
+   * for await (const chunk of client) text += chunk;
+   * await stopped;
+   * assert.equal(text, "still served");
+   * assert.equal(pool.stats.active, 0);
    * ```
    *
    * @param options The `timeoutMs`.

@@ -437,9 +437,12 @@ describe("ListenerPool", () => {
         else clients.set(id, client);
       }
       assert.equal(clients.size, 2);
-      const [[victimId, victim], [survivorId, survivor]] = [...clients];
-      const victimClosed = closed(victim!.socket);
-      victim!.socket.write(how);
+      const [[victimId, victim], [survivorId, survivor]] = [...clients] as [
+        [string, Client],
+        [string, Client],
+      ];
+      const victimClosed = closed(victim.socket);
+      victim.socket.write(how);
       await victimClosed;
       const error = await nextError();
       assert.ok(error instanceof WorkerCrashedError);
@@ -447,21 +450,21 @@ describe("ListenerPool", () => {
         error.message,
         /^Worker 'listener-pool #[12]' of the listener pool died: /,
       );
-      assert.equal(await survivor!.ask("who"), survivorId);
-      assert.equal(await survivor!.ask("still here"), "still here");
+      assert.equal(await survivor.ask("who"), survivorId);
+      assert.equal(await survivor.ask("still here"), "still here");
       // The replacement joins the port once it has started: from then on
       // new connections reach it.
       const ids = new Set<string>();
       const deadline = Date.now() + 10_000;
       while (ids.size < 2 && Date.now() < deadline) {
         ids.add(await whoServes(addr));
-        if (ids.has(victimId!)) break;
+        if (ids.has(victimId)) break;
       }
       assert.equal(ids.size, 2);
-      assert.ok(ids.has(survivorId!));
-      assert.ok(!ids.has(victimId!));
-      survivor!.socket.end();
-      await closed(survivor!.socket);
+      assert.ok(ids.has(survivorId));
+      assert.ok(!ids.has(victimId));
+      survivor.socket.end();
+      await closed(survivor.socket);
     });
   }
 
