@@ -1,12 +1,12 @@
 // Copyright 2026 the iox authors. MIT license.
 // The messages between a ListenerPool and its workers.
 //
-// Main to worker, plain: [INIT, moduleHref, listenerOptions, callbackNames,
-// statsBuffer, tag], then requests [OPEN, id, addresses, first],
-// [DISCONNECT, id]. Worker to main, each kind plus the worker's random tag
-// (so that a message the handler module posts itself is told apart):
-// [READY], [LOAD_FAILED, error], [DONE, id, result], [FAILED, id, error],
-// [CALLBACK, name, args], [CRASHED, error], [EXITING, how].
+// Main to worker, plain: [INIT, moduleHref, listenerOptions, statsBuffer,
+// tag], then requests [OPEN, id, addresses, first], [DISCONNECT, id].
+// Worker to main, each kind plus the worker's random tag (so that a message
+// the handler module posts itself is told apart): [READY],
+// [LOAD_FAILED, error], [DONE, id, result], [FAILED, id, error],
+// [REPORT, error], [CRASHED, error], [EXITING, how].
 
 /** Main to worker: load the module and create the listener. */
 export const INIT = 0;
@@ -27,8 +27,8 @@ export const LOAD_FAILED = 1;
 export const DONE = 2;
 /** Worker to main: a request failed. */
 export const FAILED = 3;
-/** Worker to main: the listener called one of its callback options. */
-export const CALLBACK = 4;
+/** Worker to main: the listener reported an error (its onError). */
+export const REPORT = 4;
 /** Worker to main: an uncaught error; the worker must be replaced. */
 export const CRASHED = 5;
 /** Worker to main: the worker is ending itself (self.close(), exit()). */

@@ -6,10 +6,13 @@
 // message: after every handler call, before every callback, and every
 // SYNC_EVERY_MS for what no handler sees (a rejected connection, one that
 // closed).
+//
+// Besides its default export, the module may export `listenerOptions`: more
+// options for this worker's NetListener, functions included (they run
+// here, where they can use the connection they are given).
 import {
   ACCEPTED,
   ACTIVE,
-  CALLBACK,
   CRASHED,
   DISCONNECT,
   DONE,
@@ -21,6 +24,7 @@ import {
   OPEN,
   READY,
   REJECTED,
+  REPORT,
 } from "./_listener_pool_protocol.ts";
 import { type ListenAddress, NetListener } from "./listener.ts";
 import type { Addr, Connection } from "./connection.ts";
@@ -55,35 +59,20 @@ function sync(): void {
   counters[ERRORS] = errors;
 }
 
-// A callback's arguments as structured clone carries them: errors keep
-// their class and properties; what cannot be cloned becomes its text.
-function sendArgs(args: unknown[]): unknown[] {
-  return args.map((arg) => {
-    if (arg instanceof Error) return sendError(arg);
-    try {
-      return structuredClone(arg);
-    } catch {
-      return String(arg);
-    }
-  });
-}
-
-function forward(name: string): (...args: unknown[]) => void {
-  return (...args) => {
-    sync();
-    post([tag + CALLBACK, name, sendArgs(args)]);
-  };
+function reportError(error: unknown): void {
+  sync();
+  post([tag + REPORT, sendError(error)]);
 }
 
 async function init(
   href: string,
   options: Record<string, unknown>,
-  callbacks: string[],
   buffer: SharedArrayBuffer,
 ): Promise<void> {
   let handler: unknown;
+  let own: unknown;
   try {
-    handler = (await import(href)).default;
+    ({ default: handler, listenerOptions: own } = await import(href));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     post([
@@ -110,9 +99,28 @@ async function init(
     ]);
     return;
   }
+  if (own !== undefined && (typeof own !== "object" || own === null)) {
+    post([
+      tag + LOAD_FAILED,
+      sendError(
+        new TypeError(
+          `Cannot open listener pool as the 'listenerOptions' export of module '${href}' must be an object: current value is ${
+            formatValue(own)
+          }`,
+        ),
+      ),
+    ]);
+    return;
+  }
   const serve = handler as (conn: Connection) => unknown;
-  for (const name of callbacks) options[name] = forward(name);
-  listener = new NetListener(options);
+  try {
+    // The module's own options may hold functions (they run here); the
+    // pool's options and its onError come last and win.
+    listener = new NetListener({ ...own, ...options, onError: reportError });
+  } catch (error) {
+    post([tag + LOAD_FAILED, sendError(error)]);
+    return;
+  }
   internals.shareTcpPorts(listener);
   counters = new Float64Array(buffer);
   listener.setClientHandler((conn) => {
@@ -179,12 +187,11 @@ scope.addEventListener("message", (event) => {
   switch (message[0]) {
     case INIT:
       if (tag !== 0) return;
-      tag = message[5] as number;
+      tag = message[4] as number;
       void init(
         message[1] as string,
         message[2] as Record<string, unknown>,
-        message[3] as string[],
-        message[4] as SharedArrayBuffer,
+        message[3] as SharedArrayBuffer,
       );
       break;
     case OPEN: {

@@ -4,7 +4,6 @@
 import {
   ACCEPTED,
   ACTIVE,
-  CALLBACK,
   COUNTERS,
   CRASHED,
   DISCONNECT,
@@ -17,6 +16,7 @@ import {
   OPEN,
   READY,
   REJECTED,
+  REPORT,
 } from "./_listener_pool_protocol.ts";
 import {
   type ListenAddress,
@@ -43,8 +43,10 @@ import {
 /**
  * Options for {@linkcode ListenerPool}: its own, plus those of the
  * {@linkcode NetListener} that each worker runs (`maxConnections` and the
- * rest), which apply per worker. Those that are functions run on the
- * pool's thread, called with what the workers' listeners pass them.
+ * rest), which apply per worker. They must be structured-cloneable to
+ * reach the workers: options that are functions (other than `onError`,
+ * which runs on the pool's thread) go in the handler module instead, as
+ * its `listenerOptions` export, which each worker's listener also gets.
  */
 export interface ListenerPoolOptions extends Omit<NetListenerOptions, "name"> {
   /**
@@ -177,7 +179,6 @@ export class ListenerPool implements AsyncDisposable {
   #name: string;
   #onError: (error: unknown) => void;
   #listenerOptions: Record<string, unknown> = {};
-  #callbacks = new Map<string, (...args: unknown[]) => unknown>();
   #members: (Member | undefined)[];
   #totals: Totals[];
   #failures: number[];
@@ -191,14 +192,15 @@ export class ListenerPool implements AsyncDisposable {
    * Creates a pool. No worker starts before {@linkcode ListenerPool.open}.
    *
    * @param module The handler module, whose default export receives each
-   * connection as a NetListener's client handler does: a `URL`
+   * connection as a NetListener's client handler does (and whose optional
+   * `listenerOptions` export adds options to each worker's listener): a `URL`
    * (recommended: `new URL("./handler.ts", import.meta.url)`), a URL
    * string, an absolute path, or a path relative to the working directory.
    * @param options The `threads`, `name`, `onError` and the workers'
    * listener options.
    * @throws {TypeError} If `module` is not a URL or a path, `threads` not a
    * number, `name` not a string, `onError` not a function, or a listener
-   * option of the wrong type or not structured-cloneable.
+   * option of the wrong type, a function or not structured-cloneable.
    * @throws {RangeError} If `threads` is not a positive integer, or a
    * listener option is out of range.
    */
@@ -225,11 +227,14 @@ export class ListenerPool implements AsyncDisposable {
     // The listener's own checks, with its messages, before any worker.
     new NetListener(rest);
     for (const [key, value] of Object.entries(rest)) {
-      if (typeof value === "function") this.#callbacks.set(key, value);
-      else this.#listenerOptions[key] = value;
+      if (typeof value === "function") {
+        throw new TypeError(
+          `Cannot ${what} as '${key}' must be sent to the workers, which a function cannot: export it in the handler module's 'listenerOptions' instead`,
+        );
+      }
     }
     try {
-      structuredClone(this.#listenerOptions);
+      this.#listenerOptions = structuredClone(rest);
     } catch (error) {
       throw new TypeError(
         `Cannot ${what} as its listener options must be structured-cloneable: ${
@@ -240,7 +245,6 @@ export class ListenerPool implements AsyncDisposable {
     this.#name = name;
     this.#onError = onError ??
       ((error) => console.error(`ListenerPool '${name}':`, error));
-    this.#callbacks.set("onError", (error) => this.#report(error));
     this.#members = new Array(threads).fill(undefined);
     this.#totals = Array.from(
       { length: threads },
@@ -488,7 +492,6 @@ export class ListenerPool implements AsyncDisposable {
       INIT,
       this.#module.href,
       this.#listenerOptions,
-      [...this.#callbacks.keys()],
       member.counters.buffer,
       member.tag,
     ]);
@@ -537,15 +540,9 @@ export class ListenerPool implements AsyncDisposable {
         else pending?.reject(receiveError(message[2]));
         break;
       }
-      case CALLBACK: {
-        const args = (message[2] as unknown[]).map(receiveError);
-        try {
-          this.#callbacks.get(message[1])?.(...args);
-        } catch (error) {
-          console.error(error);
-        }
+      case REPORT:
+        this.#report(receiveError(message[1]));
         break;
-      }
       case CRASHED:
         this.#lost(member, receiveError(message[1]));
         break;

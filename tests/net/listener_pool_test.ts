@@ -196,6 +196,17 @@ describe("ListenerPool", () => {
     assert.throws(
       () =>
         new ListenerPool(ECHO, {
+          onReject: () => {},
+        } as unknown as ListenerPoolOptions),
+      {
+        name: "TypeError",
+        message:
+          "Cannot create listener pool as 'onReject' must be sent to the workers, which a function cannot: export it in the handler module's 'listenerOptions' instead",
+      },
+    );
+    assert.throws(
+      () =>
+        new ListenerPool(ECHO, {
           extra: Symbol("x"),
         } as unknown as ListenerPoolOptions),
       (error: Error) =>
@@ -421,6 +432,39 @@ describe("ListenerPool", () => {
     assert.equal(await held.ask("c"), "c");
     held.socket.end();
     await closed(held.socket);
+  });
+
+  test("the module's listenerOptions export reaches each worker's listener", async () => {
+    const limited = new URL(
+      "../fixtures/listener_pool_limited.ts",
+      import.meta.url,
+    );
+    const errors: unknown[] = [];
+    await using pool = new ListenerPool(limited, {
+      threads: 1,
+      onError: (error) => errors.push(error),
+    });
+    const [addr] = await pool.open("127.0.0.1:0");
+    const held = new Client(addr);
+    assert.equal(await held.ask("a"), "a");
+    const { data } = await exchange(addr, "b");
+    assert.equal(data.length, 0);
+    await until(() => pool.stats.rejected === 1, "the rejection");
+    // The pool's onError wins over the module's.
+    held.socket.write("throw");
+    await closed(held.socket);
+    await until(() => errors.length === 1, "the handler's error");
+    assert.equal((errors[0] as Error).message, "handler failed");
+    const bad = new URL(
+      "../fixtures/listener_pool_bad_options.ts",
+      import.meta.url,
+    );
+    await using badPool = new ListenerPool(bad, { threads: 1 });
+    await assert.rejects(badPool.open("127.0.0.1:0"), {
+      name: "TypeError",
+      message:
+        `Cannot open listener pool as the 'listenerOptions' export of module '${bad.href}' must be an object: current value is 42`,
+    });
   });
 
   for (const how of ["die", "exit"]) {
