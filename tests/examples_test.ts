@@ -91,7 +91,9 @@ describe("examples/connect_many.ts", () => {
 });
 
 describe("examples/echo_all_cores.ts", () => {
-  test("serves an echo on every core with one command, and stops on SIGINT", async () => {
+  test("serves an echo on every core with one command, and stops on SIGINT", {
+    timeout: 60_000,
+  }, async () => {
     const file = fileURLToPath(
       new URL("../examples/echo_all_cores.ts", import.meta.url),
     );

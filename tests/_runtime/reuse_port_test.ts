@@ -12,6 +12,8 @@ import process from "node:process";
 import { reusePortUnavailable } from "../../src/_runtime/reuse_port.ts";
 
 const isBun = "Bun" in globalThis;
+// Each test starts a process: Bun's default of 5 s is short on a busy machine.
+const timeout = 30_000;
 const PROBE = fileURLToPath(
   new URL("../fixtures/reuse_port_probe.ts", import.meta.url),
 );
@@ -42,6 +44,7 @@ describe("reusePortUnavailable", () => {
 
   for (const where of ["main", "worker"]) {
     test(`Deno without the flag, ${where} thread: unavailable`, {
+      timeout,
       skip: isBun,
     }, async () => {
       // --no-config: the project's deno.json gives the flag.
@@ -53,9 +56,7 @@ describe("reusePortUnavailable", () => {
 
     test(
       `Deno with --unstable-net, ${where} thread: available, and reusePort works`,
-      {
-        skip: isBun,
-      },
+      { timeout, skip: isBun },
       async () => {
         assert.deepEqual(
           await run(["--no-config", "--unstable-net"], [where, "use"]),
@@ -66,9 +67,7 @@ describe("reusePortUnavailable", () => {
 
     test(
       `Deno with "unstable": ["net"] in deno.json, ${where} thread: available, and reusePort works`,
-      {
-        skip: isBun,
-      },
+      { timeout, skip: isBun },
       async () => {
         assert.deepEqual(await run([], [where, "use"]), {
           code: 0,
@@ -78,6 +77,7 @@ describe("reusePortUnavailable", () => {
     );
 
     test(`Bun, ${where} thread: available, and reusePort works`, {
+      timeout,
       skip: !isBun,
     }, async () => {
       assert.deepEqual(await run([], [where, "use"]), {
@@ -89,9 +89,7 @@ describe("reusePortUnavailable", () => {
 
   test(
     "Deno without the flag exits with code 70 at reusePort: what the probe prevents",
-    {
-      skip: isBun,
-    },
+    { timeout, skip: isBun },
     async () => {
       assert.deepEqual(await run(["--no-config"], ["main", "use"]), {
         code: 70,

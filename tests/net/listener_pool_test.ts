@@ -26,6 +26,9 @@ if (!ipv6) console.log("IPv6 loopback unavailable: IPv6 tests skipped");
 const isBun = "Bun" in globalThis;
 
 const ECHO = new URL("../fixtures/listener_pool_echo.ts", import.meta.url);
+// For the tests that start processes or many connections: Bun's default
+// of 5 s is short for them on a machine shared by many test runs.
+const SLOW = { timeout: 30_000 };
 const CHILD = fileURLToPath(
   new URL("../fixtures/listener_pool_child.ts", import.meta.url),
 );
@@ -217,48 +220,52 @@ describe("ListenerPool", () => {
     );
   });
 
-  test("serves on two threads; the connections spread across both", async () => {
-    const { pool, errors } = echoPool();
-    await using _ = pool;
-    const addrs = await pool.open("127.0.0.1:0");
-    assert.equal(addrs.length, 1);
-    assert.ok(tcpPort(addrs[0]) > 0);
-    assert.deepEqual(pool.addrs, addrs);
-    const count = 200;
-    const served = new Map<string, number>();
-    for (let i = 0; i < count; i += 20) {
-      const ids = await Promise.all(
-        Array.from({ length: 20 }, () => whoServes(addrs[0])),
+  test(
+    "serves on two threads; the connections spread across both",
+    SLOW,
+    async () => {
+      const { pool, errors } = echoPool();
+      await using _ = pool;
+      const addrs = await pool.open("127.0.0.1:0");
+      assert.equal(addrs.length, 1);
+      assert.ok(tcpPort(addrs[0]) > 0);
+      assert.deepEqual(pool.addrs, addrs);
+      const count = 200;
+      const served = new Map<string, number>();
+      for (let i = 0; i < count; i += 20) {
+        const ids = await Promise.all(
+          Array.from({ length: 20 }, () => whoServes(addrs[0])),
+        );
+        for (const id of ids) served.set(id, (served.get(id) ?? 0) + 1);
+      }
+      assert.equal(served.size, 2, "both workers served");
+      for (const share of served.values()) {
+        assert.ok(share >= count / 10, `each worker's share: ${[...served]}`);
+      }
+      await until(
+        () => pool.stats.accepted === count && pool.stats.active === 0,
+        "the counters",
       );
-      for (const id of ids) served.set(id, (served.get(id) ?? 0) + 1);
-    }
-    assert.equal(served.size, 2, "both workers served");
-    for (const share of served.values()) {
-      assert.ok(share >= count / 10, `each worker's share: ${[...served]}`);
-    }
-    await until(
-      () => pool.stats.accepted === count && pool.stats.active === 0,
-      "the counters",
-    );
-    const stats = pool.stats;
-    assert.deepEqual(
-      { ...stats, perThread: undefined },
-      {
-        accepted: count,
-        rejected: 0,
-        active: 0,
-        errors: 0,
-        perThread: undefined,
-      },
-    );
-    assert.equal(stats.perThread.length, 2);
-    assert.equal(stats.perThread[0]! + stats.perThread[1]!, count);
-    assert.deepEqual(
-      [...served.values()].sort(),
-      [...stats.perThread].sort(),
-    );
-    assert.deepEqual(errors, []);
-  });
+      const stats = pool.stats;
+      assert.deepEqual(
+        { ...stats, perThread: undefined },
+        {
+          accepted: count,
+          rejected: 0,
+          active: 0,
+          errors: 0,
+          perThread: undefined,
+        },
+      );
+      assert.equal(stats.perThread.length, 2);
+      assert.equal(stats.perThread[0]! + stats.perThread[1]!, count);
+      assert.deepEqual(
+        [...served.values()].sort(),
+        [...stats.perThread].sort(),
+      );
+      assert.deepEqual(errors, []);
+    },
+  );
 
   test("listens on every address given, port 0 included, on every worker", async () => {
     const { pool } = echoPool();
@@ -371,29 +378,37 @@ describe("ListenerPool", () => {
     );
   });
 
-  test("a failed open leaves nothing running: the process ends by itself", async () => {
-    const { code, stdout } = await runChild("bad-modules");
-    assert.equal(code, 0);
-    const lines = stdout.trim().split("\n");
-    assert.equal(lines.length, 3);
-    assert.match(
-      lines[0]!,
-      /^rejected Error: .*pool_bad_module\.ts' failed to load/,
-    );
-    assert.match(
-      lines[1]!,
-      /^rejected TypeError: .*pool_tasks\.ts' must have a default export/,
-    );
-    assert.match(lines[2]!, /^rejected Error: .*missing\.ts' failed to load/);
-  });
+  test(
+    "a failed open leaves nothing running: the process ends by itself",
+    SLOW,
+    async () => {
+      const { code, stdout } = await runChild("bad-modules");
+      assert.equal(code, 0);
+      const lines = stdout.trim().split("\n");
+      assert.equal(lines.length, 3);
+      assert.match(
+        lines[0]!,
+        /^rejected Error: .*pool_bad_module\.ts' failed to load/,
+      );
+      assert.match(
+        lines[1]!,
+        /^rejected TypeError: .*pool_tasks\.ts' must have a default export/,
+      );
+      assert.match(lines[2]!, /^rejected Error: .*missing\.ts' failed to load/);
+    },
+  );
 
   for (const mode of ["close", "shutdown", "dispose"]) {
-    test(`after ${mode}, no worker is left (its handler's ThreadPool included): the process ends`, async () => {
-      const { code, stdout } = await runChild(mode);
-      assert.equal(code, 0);
-      // The handler added in its own ThreadPool and in a Task's thread.
-      assert.deepEqual(stdout.trim().split("\n"), ["40 21", "ended"]);
-    });
+    test(
+      `after ${mode}, no worker is left (its handler's ThreadPool included): the process ends`,
+      SLOW,
+      async () => {
+        const { code, stdout } = await runChild(mode);
+        assert.equal(code, 0);
+        // The handler added in its own ThreadPool and in a Task's thread.
+        assert.deepEqual(stdout.trim().split("\n"), ["40 21", "ended"]);
+      },
+    );
   }
 
   test("the handler gets a full Connection", async () => {
@@ -468,48 +483,52 @@ describe("ListenerPool", () => {
   });
 
   for (const how of ["die", "exit"]) {
-    test(`a worker that ends (${how}) is replaced; its connections close, the others go on`, async () => {
-      const { pool, nextError } = echoPool();
-      await using _ = pool;
-      const [addr] = await pool.open("127.0.0.1:0");
-      // One held connection on each worker.
-      const clients = new Map<string, Client>();
-      for (let i = 0; i < 100 && clients.size < 2; i++) {
-        const client = new Client(addr);
-        const id = await client.ask("who");
-        if (clients.has(id)) client.socket.destroy();
-        else clients.set(id, client);
-      }
-      assert.equal(clients.size, 2);
-      const [[victimId, victim], [survivorId, survivor]] = [...clients] as [
-        [string, Client],
-        [string, Client],
-      ];
-      const victimClosed = closed(victim.socket);
-      victim.socket.write(how);
-      await victimClosed;
-      const error = await nextError();
-      assert.ok(error instanceof WorkerCrashedError);
-      assert.match(
-        error.message,
-        /^Worker 'listener-pool #[12]' of the listener pool died: /,
-      );
-      assert.equal(await survivor.ask("who"), survivorId);
-      assert.equal(await survivor.ask("still here"), "still here");
-      // The replacement joins the port once it has started: from then on
-      // new connections reach it.
-      const ids = new Set<string>();
-      const deadline = Date.now() + 10_000;
-      while (ids.size < 2 && Date.now() < deadline) {
-        ids.add(await whoServes(addr));
-        if (ids.has(victimId)) break;
-      }
-      assert.equal(ids.size, 2);
-      assert.ok(ids.has(survivorId));
-      assert.ok(!ids.has(victimId));
-      survivor.socket.end();
-      await closed(survivor.socket);
-    });
+    test(
+      `a worker that ends (${how}) is replaced; its connections close, the others go on`,
+      SLOW,
+      async () => {
+        const { pool, nextError } = echoPool();
+        await using _ = pool;
+        const [addr] = await pool.open("127.0.0.1:0");
+        // One held connection on each worker.
+        const clients = new Map<string, Client>();
+        for (let i = 0; i < 100 && clients.size < 2; i++) {
+          const client = new Client(addr);
+          const id = await client.ask("who");
+          if (clients.has(id)) client.socket.destroy();
+          else clients.set(id, client);
+        }
+        assert.equal(clients.size, 2);
+        const [[victimId, victim], [survivorId, survivor]] = [...clients] as [
+          [string, Client],
+          [string, Client],
+        ];
+        const victimClosed = closed(victim.socket);
+        victim.socket.write(how);
+        await victimClosed;
+        const error = await nextError();
+        assert.ok(error instanceof WorkerCrashedError);
+        assert.match(
+          error.message,
+          /^Worker 'listener-pool #[12]' of the listener pool died: /,
+        );
+        assert.equal(await survivor.ask("who"), survivorId);
+        assert.equal(await survivor.ask("still here"), "still here");
+        // The replacement joins the port once it has started: from then on
+        // new connections reach it.
+        const ids = new Set<string>();
+        const deadline = Date.now() + 10_000;
+        while (ids.size < 2 && Date.now() < deadline) {
+          ids.add(await whoServes(addr));
+          if (ids.has(victimId)) break;
+        }
+        assert.equal(ids.size, 2);
+        assert.ok(ids.has(survivorId));
+        assert.ok(!ids.has(victimId));
+        survivor.socket.end();
+        await closed(survivor.socket);
+      },
+    );
   }
 
   test("disconnect() stops listening, lets connections finish, and open() listens again", async () => {
@@ -589,9 +608,7 @@ describe("ListenerPool", () => {
 
   test(
     "without --unstable-net, Deno's open() rejects naming the flag instead of exiting",
-    {
-      skip: isBun,
-    },
+    { ...SLOW, skip: isBun },
     async () => {
       // --no-config: the project's deno.json gives the flag.
       const { code, stdout } = await runChild("open", ["--no-config"]);
@@ -606,7 +623,7 @@ describe("ListenerPool", () => {
     },
   );
 
-  test("Bun needs no flag", { skip: !isBun }, async () => {
+  test("Bun needs no flag", { ...SLOW, skip: !isBun }, async () => {
     const { code, stdout } = await runChild("open");
     assert.equal(code, 0);
     assert.match(stdout, /^ok \[\{"transport":"tcp"/);
