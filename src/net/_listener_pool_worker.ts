@@ -3,9 +3,9 @@
 // module, creates one NetListener whose TCP sockets share their port with
 // the other workers' (SO_REUSEPORT), and answers the pool's requests. Its
 // counters go to shared memory, so that the pool reads `stats` without a
-// message: after every handler call, before every callback, and every
-// SYNC_EVERY_MS for what no handler sees (a rejected connection, one that
-// closed).
+// message: when a handler is called and when its promise settles, before
+// every error report, and every SYNC_EVERY_MS for what no handler sees (a
+// rejected connection, one that closed later).
 //
 // Besides its default export, the module may export `listenerOptions`: more
 // options for this worker's NetListener, functions included (they run
@@ -30,7 +30,7 @@ import { type ListenAddress, NetListener } from "./listener.ts";
 import type { Addr, Connection } from "./connection.ts";
 import { internals } from "./_internals.ts";
 import { sendError } from "../pool/_error_transfer.ts";
-import { formatValue } from "../_util/validate.ts";
+import { formatValue, isThenable } from "../_util/validate.ts";
 import { interceptExits } from "../_runtime/worker_exits.ts";
 
 interface WorkerScope {
@@ -124,11 +124,15 @@ async function init(
   internals.shareTcpPorts(listener);
   counters = new Float64Array(buffer);
   listener.setClientHandler((conn) => {
+    let result: unknown;
     try {
-      return serve(conn);
+      result = serve(conn);
     } finally {
       sync();
     }
+    // The listener handles a rejection; this only publishes the end.
+    if (isThenable(result)) result.then(sync, sync);
+    return result;
   });
   setInterval(sync, SYNC_EVERY_MS);
   post([tag + READY]);

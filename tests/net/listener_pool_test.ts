@@ -415,6 +415,18 @@ describe("ListenerPool", () => {
     const { pool } = echoPool({ threads: 1 });
     await using _ = pool;
     const [addr] = await pool.open("127.0.0.1:0");
+    const client = new Client(addr);
+    await connected(client.socket);
+    assert.deepEqual(JSON.parse(await client.ask("addrs")), {
+      local: { transport: "tcp", hostname: "127.0.0.1", port: tcpPort(addr) },
+      remote: {
+        transport: "tcp",
+        hostname: "127.0.0.1",
+        port: client.socket.localPort,
+      },
+    });
+    client.socket.end();
+    await closed(client.socket);
     const big = new Uint8Array(1 << 20).map((_, i) => i % 251);
     const back = await echo(addr, big);
     assert.equal(back.length, big.length);
