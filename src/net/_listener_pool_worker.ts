@@ -28,7 +28,7 @@ import {
 } from "./_listener_pool_protocol.ts";
 import { type ListenAddress, NetListener } from "./listener.ts";
 import type { Addr, Connection } from "./connection.ts";
-import { internals } from "./_internals.ts";
+import { internals } from "./_listener_internals.ts";
 import { sendError } from "../pool/_error_transfer.ts";
 import { formatValue, isThenable } from "../_util/validate.ts";
 import { interceptExits } from "../_runtime/worker_exits.ts";

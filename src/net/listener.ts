@@ -10,7 +10,7 @@ import {
   optionsObject,
 } from "../_util/validate.ts";
 import { isIpLiteral } from "./_ip.ts";
-import { internals } from "./_internals.ts";
+import { internals } from "./_listener_internals.ts";
 
 /** A TCP address to listen on. */
 export interface TcpListenAddress {
