@@ -18,7 +18,7 @@ import { work } from "./fixtures/cpu_handler.ts";
 export { CLIENTS as ECHO_CLIENTS, load as echoLoad } from "./_echo.ts";
 
 /** Clients connecting at once in one CPU-bound load. */
-export const CPU_CLIENTS = 32;
+export const CPU_CLIENTS = 64;
 /** About how long (ms) one connection's work takes on one core. */
 export const CPU_MS = 2;
 

@@ -23,7 +23,7 @@ import {
 } from "./_listener_pool.ts";
 import { assertPositiveInteger } from "../src/_util/validate.ts";
 
-const LOADS = 10;
+const LOADS = 5;
 const WARMUP = 5;
 const rounds = Number(process.argv[2] ?? 12);
 assertPositiveInteger(rounds, "Cannot measure as 'rounds'");
