@@ -64,6 +64,10 @@ function reportError(error: unknown): void {
   post([tag + REPORT, sendError(error)]);
 }
 
+function loadFailed(error: unknown): void {
+  post([tag + LOAD_FAILED, sendError(error)]);
+}
+
 async function init(
   href: string,
   options: Record<string, unknown>,
@@ -75,41 +79,32 @@ async function init(
     ({ default: handler, listenerOptions: own } = await import(href));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    post([
-      tag + LOAD_FAILED,
-      sendError(
-        new Error(
-          `Cannot open listener pool as module '${href}' failed to load: ${reason}`,
-          { cause: error },
-        ),
+    loadFailed(
+      new Error(
+        `Cannot open listener pool as module '${href}' failed to load: ${reason}`,
+        { cause: error },
       ),
-    ]);
+    );
     return;
   }
   if (typeof handler !== "function") {
-    post([
-      tag + LOAD_FAILED,
-      sendError(
-        new TypeError(
-          `Cannot open listener pool as module '${href}' must have a default export that is a function: current value is ${
-            formatValue(handler)
-          }`,
-        ),
+    loadFailed(
+      new TypeError(
+        `Cannot open listener pool as module '${href}' must have a default export that is a function: current value is ${
+          formatValue(handler)
+        }`,
       ),
-    ]);
+    );
     return;
   }
   if (own !== undefined && (typeof own !== "object" || own === null)) {
-    post([
-      tag + LOAD_FAILED,
-      sendError(
-        new TypeError(
-          `Cannot open listener pool as the 'listenerOptions' export of module '${href}' must be an object: current value is ${
-            formatValue(own)
-          }`,
-        ),
+    loadFailed(
+      new TypeError(
+        `Cannot open listener pool as the 'listenerOptions' export of module '${href}' must be an object: current value is ${
+          formatValue(own)
+        }`,
       ),
-    ]);
+    );
     return;
   }
   const serve = handler as (conn: Connection) => unknown;
@@ -118,7 +113,7 @@ async function init(
     // pool's options and its onError come last and win.
     listener = new NetListener({ ...own, ...options, onError: reportError });
   } catch (error) {
-    post([tag + LOAD_FAILED, sendError(error)]);
+    loadFailed(error);
     return;
   }
   internals.shareTcpPorts(listener);
