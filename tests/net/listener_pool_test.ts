@@ -565,41 +565,47 @@ describe("ListenerPool", () => {
     assert.equal(String(await echo(again, "again")), "again");
   });
 
-  test("shutdown() waits for connections to finish, up to timeoutMs", async () => {
-    const { pool } = echoPool();
-    const [addr] = await pool.open("127.0.0.1:0");
-    // One finishes while shutdown waits: it gets its whole echo.
-    const polite = new Client(addr);
-    assert.equal(await polite.ask("first"), "first");
-    // One never ends: timeoutMs closes it.
-    const stubborn = new Client(addr);
-    assert.equal(await stubborn.ask("x"), "x");
-    const stubbornClosed = closed(stubborn.socket);
-    let done = false;
-    const shutdown = pool.shutdown({ timeoutMs: 500 }).then(() => done = true);
-    assert.equal(await polite.ask("second"), "second");
-    polite.socket.end();
-    await closed(polite.socket);
-    assert.equal(done, false);
-    await stubbornClosed;
-    await shutdown;
-    assert.equal(pool.stats.active, 0);
-    assert.equal(pool.stats.accepted, 2);
-    const { error } = await exchange(addr, "late");
-    assert.equal(
-      (error as { code?: string } | undefined)?.code,
-      "ECONNREFUSED",
-    );
-    await assert.rejects(pool.shutdown({ timeoutMs: -1 }), {
-      name: "RangeError",
-      message:
-        "Cannot shut down listener pool as 'timeoutMs' must be a non-negative number of milliseconds: current value is -1",
-    });
-    await assert.rejects(
-      pool.shutdown({ timeoutMs: "1" as unknown as number }),
-      TypeError,
-    );
-  });
+  test(
+    "shutdown() waits for connections to finish, up to timeoutMs",
+    SLOW,
+    async () => {
+      const { pool } = echoPool();
+      const [addr] = await pool.open("127.0.0.1:0");
+      // One finishes while shutdown waits: it gets its whole echo.
+      const polite = new Client(addr);
+      assert.equal(await polite.ask("first"), "first");
+      // One never ends: timeoutMs closes it.
+      const stubborn = new Client(addr);
+      assert.equal(await stubborn.ask("x"), "x");
+      const stubbornClosed = closed(stubborn.socket);
+      let done = false;
+      const shutdown = pool.shutdown({ timeoutMs: 2000 }).then(() =>
+        done = true
+      );
+      assert.equal(await polite.ask("second"), "second");
+      polite.socket.end();
+      await closed(polite.socket);
+      assert.equal(done, false);
+      await stubbornClosed;
+      await shutdown;
+      assert.equal(pool.stats.active, 0);
+      assert.equal(pool.stats.accepted, 2);
+      const { error } = await exchange(addr, "late");
+      assert.equal(
+        (error as { code?: string } | undefined)?.code,
+        "ECONNREFUSED",
+      );
+      await assert.rejects(pool.shutdown({ timeoutMs: -1 }), {
+        name: "RangeError",
+        message:
+          "Cannot shut down listener pool as 'timeoutMs' must be a non-negative number of milliseconds: current value is -1",
+      });
+      await assert.rejects(
+        pool.shutdown({ timeoutMs: "1" as unknown as number }),
+        TypeError,
+      );
+    },
+  );
 
   test("close() and await using end every connection at once", async () => {
     let addr: Addr | undefined;
