@@ -92,6 +92,12 @@ export interface ListenerPoolStats extends NetListenerStats {
   perThread: number[];
 }
 
+/**
+ * How long (ms) {@linkcode ListenerPool.close} waits for its workers to
+ * stop listening before it ends them anyway.
+ */
+export const CLOSE_DISCONNECT_MS = 1000;
+
 const WORKER_URL = new URL("./_listener_pool_worker.ts", import.meta.url);
 const DEFAULT_SHUTDOWN_MS = 30_000;
 // How often shutdown() looks whether the connections are gone.
@@ -187,6 +193,7 @@ export class ListenerPool implements AsyncDisposable {
   #shared: ListenAddress[] = [];
   #addrs: Addr[] = [];
   #nextRequest = 0;
+  #closing: Promise<void> | undefined = undefined;
 
   /**
    * Creates a pool. No worker starts before {@linkcode ListenerPool.open}.
@@ -455,20 +462,41 @@ export class ListenerPool implements AsyncDisposable {
   }
 
   /**
-   * Ends every worker at once: listening sockets and accepted connections
-   * close with them. Idempotent; the pool cannot be opened again.
+   * Ends every worker at once: their listening sockets are closed first (a
+   * worker that does not answer within {@linkcode CLOSE_DISCONNECT_MS} is
+   * not waited for), then the workers end, closing their accepted
+   * connections. Idempotent; the pool cannot be opened again.
    *
-   * @returns A promise that resolves once the workers are told to end.
+   * @example Usage
+   * ```ts
+   * import { ListenerPool } from "@iox/iox/listener";
+   * import assert from "node:assert/strict";
+   * import { connect } from "node:net";
+   *
+   * const echo = `data:text/javascript,
+   *   export default (conn) => conn.readable.pipeTo(conn.writable);`;
+   * const pool = new ListenerPool(echo, { threads: 2 });
+   * const [addr] = await pool.open("127.0.0.1:0");
+   * assert.equal(addr?.transport, "tcp");
+   * await pool.close();
+   * const refused = await new Promise((resolve) =>
+   *   connect(addr.port, "127.0.0.1").on("error", resolve)
+   * );
+   * assert.equal((refused as { code?: string }).code, "ECONNREFUSED");
+   * ```
+   *
+   * @returns A promise that resolves once no worker listens and every
+   * worker was told to end.
    */
   close(): Promise<void> {
-    this.#state = "closed";
-    this.#stopRestarts();
-    this.#shared = [];
-    this.#addrs = [];
-    for (const member of this.#members) {
-      if (member !== undefined) this.#retire(member);
+    if (this.#closing === undefined) {
+      this.#state = "closed";
+      this.#stopRestarts();
+      this.#shared = [];
+      this.#addrs = [];
+      this.#closing = this.#endWorkers();
     }
-    return Promise.resolve();
+    return this.#closing;
   }
 
   /**
@@ -479,6 +507,23 @@ export class ListenerPool implements AsyncDisposable {
    */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+
+  // Terminating a worker closes its sockets some time later; asking it to
+  // stop listening first means that no connection is accepted after close()
+  // resolved.
+  async #endWorkers(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#disconnectWorkers(),
+      new Promise((resolve) =>
+        timer = setTimeout(resolve, CLOSE_DISCONNECT_MS)
+      ),
+    ]);
+    clearTimeout(timer);
+    for (const member of this.#members) {
+      if (member !== undefined) this.#retire(member);
+    }
   }
 
   #spawn(slot: number): Member {
