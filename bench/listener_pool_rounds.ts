@@ -21,12 +21,12 @@ import {
   echoServers,
   type Server,
 } from "./_listener_pool.ts";
-import { assertPositiveInteger } from "../src/_util/validate.ts";
+import { assertInteger } from "../src/_util/validate.ts";
 
 const LOADS = 5;
 const WARMUP = 5;
 const rounds = Number(process.argv[2] ?? 12);
-assertPositiveInteger(rounds, "Cannot measure as 'rounds'");
+assertInteger(rounds, "Cannot measure as 'rounds'", 1);
 
 function quantile(values: number[], q: number): number {
   const sorted = values.toSorted((a, b) => a - b);

@@ -5,77 +5,32 @@
 //   bun tools/bench_bun.ts bench/thread_pool_bench.ts
 //   deno run -A tools/bench_report.ts bench/thread_pool_bench.ts   (both)
 // Importing it only creates the pools and workers and declares the benches;
-// the first iterations of each bench are its warm-up.
+// the first iterations of each bench are its warm-up. On a busy machine
+// bench/thread_pool_rounds.ts gives steadier ratios.
 import { bench } from "./_harness.ts";
 import { ThreadPool } from "../src/thread_pool.ts";
-import { Piscina } from "piscina";
-import { FixedThreadPool } from "poolifier-web-worker";
+import {
+  contenders,
+  fixture,
+  mixedWorkload,
+  RawStream,
+  RawWorkers,
+  STREAM_VALUES,
+  streamSum,
+  TASKS,
+  THREADS,
+  trivial,
+} from "./_pool_workloads.ts";
 
-const TASKS = 10_000;
 const SPINS = 40;
-const fixture = (name: string): URL =>
-  new URL(`./fixtures/${name}`, import.meta.url);
 
-/** Workers that answer each message with one message: no pool at all. */
-class RawWorkers {
-  #workers: Worker[];
-  #left = 0;
-  #done: (() => void) | undefined;
-
-  constructor(module: URL, count: number) {
-    this.#workers = Array.from({ length: count }, () => {
-      const worker = new Worker(module, { type: "module" });
-      worker.onmessage = () => {
-        if (--this.#left === 0) this.#done!();
-      };
-      return worker;
-    });
-  }
-
-  /** Sends `messages` round-robin, all at once; resolves when all came back. */
-  send(messages: number, payload: (i: number) => unknown): Promise<void> {
-    const { promise, resolve } = Promise.withResolvers<void>();
-    this.#done = resolve;
-    this.#left = messages;
-    const workers = this.#workers;
-    for (let i = 0; i < messages; i++) {
-      workers[i % workers.length]!.postMessage(payload(i));
-    }
-    return promise;
-  }
-
-  terminate(): void {
-    for (const worker of this.#workers) worker.terminate();
-  }
-}
-
-// A peer that cannot start on this runtime is reported, not fatal.
-function peer<T>(name: string, create: () => T): T | undefined {
-  try {
-    return create();
-  } catch (error) {
-    console.error(`${name} cannot run on this runtime:`, error);
-    return undefined;
-  }
-}
-
-const iox = new ThreadPool(fixture("iox_tasks.ts"), { threads: 2 });
+const pools = contenders();
+const iox = new ThreadPool(fixture("iox_tasks.ts"), { threads: THREADS });
 const iox1 = new ThreadPool(fixture("iox_tasks.ts"), { threads: 1 });
-const piscina = peer("piscina", () =>
-  new Piscina({
-    filename: fixture("piscina_worker.ts").href,
-    minThreads: 2,
-    maxThreads: 2,
-  }));
-const poolifier = peer(
-  "poolifier-web-worker",
-  () => new FixedThreadPool(2, fixture("poolifier_worker.ts")),
-);
 const echo1 = new RawWorkers(fixture("echo_worker.ts"), 1);
-const echo2 = new RawWorkers(fixture("echo_worker.ts"), 2);
-const spinners = new RawWorkers(fixture("spin_worker.ts"), 2);
-
-const inputs = Array.from({ length: TASKS }, (_, i) => i);
+const echo2 = new RawWorkers(fixture("echo_worker.ts"), THREADS);
+const spinners = new RawWorkers(fixture("spin_worker.ts"), THREADS);
+const rawStream = new RawStream();
 const spins = Array.from({ length: SPINS }, () => 1);
 
 let group = `${TASKS / 1000}k identity tasks, 2 threads`;
@@ -87,30 +42,8 @@ bench({
     await echo2.send(TASKS, (i) => i);
   },
 });
-bench({
-  name: "iox ThreadPool",
-  group,
-  fn: async () => {
-    await Promise.all(inputs.map((i) => iox.run("identity", [i])));
-  },
-});
-if (piscina) {
-  bench({
-    name: "piscina",
-    group,
-    fn: async () => {
-      await Promise.all(inputs.map((i) => piscina.run(i)));
-    },
-  });
-}
-if (poolifier) {
-  bench({
-    name: "poolifier-web-worker",
-    group,
-    fn: async () => {
-      await Promise.all(inputs.map((i) => poolifier.execute(i, "identity")));
-    },
-  });
+for (const pool of pools) {
+  bench({ name: pool.name, group, fn: async () => await trivial(pool) });
 }
 
 group = "one-task round trip";
@@ -122,28 +55,12 @@ bench({
     await echo1.send(1, (i) => i);
   },
 });
-bench({
-  name: "iox ThreadPool",
-  group,
-  fn: async () => {
-    await iox.run("identity", [1]);
-  },
-});
-if (piscina) {
+for (const pool of pools) {
   bench({
-    name: "piscina",
+    name: pool.name,
     group,
     fn: async () => {
-      await piscina.run(1);
-    },
-  });
-}
-if (poolifier) {
-  bench({
-    name: "poolifier-web-worker",
-    group,
-    fn: async () => {
-      await poolifier.execute(1, "identity");
+      await pool.run("identity", 1);
     },
   });
 }
@@ -158,45 +75,57 @@ bench({
   },
 });
 bench({
-  name: "iox ThreadPool, 2 threads",
-  group,
-  fn: async () => {
-    await Promise.all(spins.map((ms) => iox.run("spin", [ms])));
-  },
-});
-bench({
   name: "iox ThreadPool, 1 thread",
   group,
   fn: async () => {
     await Promise.all(spins.map((ms) => iox1.run("spin", [ms])));
   },
 });
-if (piscina) {
+for (const [index, pool] of pools.entries()) {
   bench({
-    name: "piscina",
+    // The name of earlier runs (docs/bench.md), to compare with them.
+    name: index === 0 ? `${pool.name}, 2 threads` : pool.name,
     group,
     fn: async () => {
-      await Promise.all(spins.map((ms) => piscina.run(ms, { name: "spin" })));
-    },
-  });
-}
-if (poolifier) {
-  bench({
-    name: "poolifier-web-worker",
-    group,
-    fn: async () => {
-      await Promise.all(spins.map((ms) => poolifier.execute(ms, "spin")));
+      await Promise.all(spins.map((ms) => pool.run("spin", ms)));
     },
   });
 }
 
+group = "mixed: 400 tasks, every 10th 20 ms, the rest 0.2 ms";
+for (const [index, pool] of pools.entries()) {
+  bench({
+    name: pool.name,
+    group,
+    baseline: index === 0,
+    fn: async () => await mixedWorkload(pool),
+  });
+}
+
+group = `stream of ${STREAM_VALUES / 1000}k small values`;
+bench({
+  name: "raw worker, one message per value",
+  group,
+  baseline: true,
+  fn: async () => {
+    await rawStream.sum(STREAM_VALUES);
+  },
+});
+bench({
+  name: "iox ThreadPool.stream",
+  group,
+  fn: async () => {
+    await streamSum(iox);
+  },
+});
+
 // Let a Deno process end once the benches ran (tools/bench_bun.ts exits).
 globalThis.addEventListener?.("unload", () => {
+  for (const pool of pools) void pool.close();
   void iox.terminate();
   void iox1.terminate();
-  void piscina?.destroy();
-  void poolifier?.destroy();
   echo1.terminate();
   echo2.terminate();
   spinners.terminate();
+  rawStream.terminate();
 });

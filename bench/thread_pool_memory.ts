@@ -1,5 +1,6 @@
 // Copyright 2026 the iox authors. MIT license.
-// How much memory 100k queued tasks take (report only, Deno or Bun):
+// How much memory 100k queued tasks take, with and without priorities
+// (report only, Deno or Bun):
 //   deno run -A --v8-flags=--expose-gc bench/thread_pool_memory.ts
 //   bun bench/thread_pool_memory.ts
 // Both workers are blocked while the tasks are submitted, so all of them
@@ -37,22 +38,30 @@ for (let seen = 0; seen < 2;) {
   if (wait.async) await wait.value;
   seen = Atomics.load(gate, 1);
 }
-const before = memory();
-const tasks = Array.from(
-  { length: COUNT },
-  (_, i) => pool.run("identity", [i]),
-);
-await new Promise((resolve) => setTimeout(resolve, 0));
-const after = memory();
-const queued = pool.stats.queued;
+const show = (bytes: number) =>
+  `${(bytes / MB).toFixed(1)} MB (${(bytes / COUNT).toFixed(0)} B per task)`;
+// Plain tasks, then tasks with 8 different priorities.
+const rounds: [string, (i: number) => number][] = [
+  ["no priority", () => 0],
+  ["8 priorities", (i) => i % 8],
+];
+const tasks: Promise<unknown>[] = [];
+for (const [label, priority] of rounds) {
+  const before = memory();
+  for (let i = 0; i < COUNT; i++) {
+    tasks.push(pool.run("identity", [i], { priority: priority(i) }));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const after = memory();
+  console.log(
+    `${label}: ${pool.stats.queued} tasks queued: RSS grew ${
+      show(after.rss - before.rss)
+    }, heap ${g.gc || g.Bun ? "after GC " : ""}grew ${
+      show(after.heap - before.heap)
+    }`,
+  );
+}
 Atomics.store(gate, 0, 1);
 Atomics.notify(gate, 0);
 await Promise.all([...blockers, ...tasks]);
-const show = (bytes: number) =>
-  `${(bytes / MB).toFixed(1)} MB (${(bytes / COUNT).toFixed(0)} B per task)`;
-console.log(
-  `${queued} tasks queued: RSS grew ${show(after.rss - before.rss)}, heap ${
-    g.gc || g.Bun ? "after GC " : ""
-  }grew ${show(after.heap - before.heap)}`,
-);
 await pool.close();

@@ -4,19 +4,28 @@
  * exported functions (sync or async) of a plain ES module; each runs in one
  * of up to `threads` Web Workers, taken from one shared queue.
  *
- * Scheduling follows asio's scheduler. There is one queue, in submission
- * order. Idle workers wait on an idle list, asleep in their event loop;
- * posting work wakes exactly one of them with one message carrying a batch
- * of tasks (no broadcast, no polling, no timers), and a busy worker is
- * topped up as its results come back, so a steady stream of small tasks
- * costs a fraction of a message each. No worker is sent more than an equal
- * part of the waiting tasks. A worker runs its tasks one at a time in the
- * order received. Whether a task sent ahead to a worker has started is
- * decided in shared memory (`SharedArrayBuffer` + `Atomics`), so a task
- * that has not started can always be taken back: removed on abort,
- * re-queued if its worker dies, or handed to a worker that ran out of work
- * while its first worker is still busy with a long task (as an idle asio
- * thread takes the next handler from the shared queue).
+ * Scheduling is work-conserving, as asio's scheduler: while a task waits
+ * and fewer than `threads` workers are busy, a free worker takes it at once
+ * (an idle one, or a new one started for it). One queue orders the waiting
+ * tasks: higher `priority` first, submission order among equals. Idle
+ * workers sleep in their event loop; a task wakes exactly one of them with
+ * one message (no broadcast, no polling, no timers). Only when every thread
+ * is busy are waiting tasks sent ahead to the busy workers, an equal share
+ * each, so that one message carries many small tasks and a steady stream of
+ * them costs a fraction of a message each. A worker runs its tasks one at a
+ * time in the order received. Whether a task sent ahead has started is
+ * decided in shared memory (`SharedArrayBuffer` + `Atomics`), so a task that
+ * has not started is still the pool's to move: the first worker to be free
+ * takes it back (no task waits behind a long or never-settling one while a
+ * thread is free), a task of higher priority takes its place, an abort
+ * removes it, and its worker's death puts it back in the queue.
+ *
+ * Beyond `run` and `map`: `stream` runs a generator export with
+ * backpressure; `minThreads` keeps warm workers; `workerData` is given to
+ * the module's `setup(workerData)` export once per worker; a worker is
+ * recycled after `maxTasksPerWorker` tasks; the pool is an `EventTarget`
+ * ("workerstart", "workerexit", "drain"); `stats` reports counters, wait
+ * and run times and utilization.
  *
  * Guarantees:
  * - Every promise returned by `run` settles exactly once, whatever happens
@@ -36,10 +45,15 @@
  *   millisecond): a task that finished just before its worker died may still
  *   reject with `WorkerCrashedError`. If three workers in a row die before
  *   starting any task, the queued tasks reject instead of respawning forever.
+ *   A `setup` export that throws rejects the tasks given to its worker with
+ *   {@linkcode WorkerCrashedError} (its `cause` is the setup's error); the
+ *   next worker starts after a wait that doubles each time (from
+ *   `SETUP_RETRY_MS` to `SETUP_RETRY_MAX_MS`), never in a loop.
  * - A task module that fails to load rejects every task, present and future,
  *   with an error naming the module (its `cause` is the import error).
  * - `signal` and `timeoutMs`: a task not yet started is removed from the
- *   queue; a running one is rejected and its worker replaced. The rejection
+ *   queue; a running one is rejected and its worker replaced (a running
+ *   stream's generator is stopped instead, its `finally` run). The rejection
  *   is the signal's reason (a `DOMException` named "AbortError" by default)
  *   or a `DOMException` named "TimeoutError". A timeout may be as long as
  *   wanted (beyond `setTimeout`'s ~24.8 days too); `Infinity` means none.

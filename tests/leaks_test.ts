@@ -109,6 +109,25 @@ sanitized("pool: idle workers that time out", async () => {
   await pool.close();
 });
 
+sanitized(
+  "pool: warm workers, a cancelled stream, a failing setup, then close()",
+  async () => {
+    const pool = new ThreadPool(TASKS, { threads: 2, minThreads: 2 });
+    const reader = pool.stream("count", [1_000_000], { highWaterMark: 2 })
+      .getReader();
+    assert.deepEqual(await reader.read(), { value: 0, done: false });
+    await reader.cancel();
+    assert.deepEqual(await pool.map("identity", [[1], [2]]), [1, 2]);
+    await pool.close();
+    const failing = new ThreadPool(
+      new URL("./fixtures/pool_setup.ts", import.meta.url),
+      { threads: 1, minThreads: 1, workerData: { fail: "no" } },
+    );
+    await assert.rejects(failing.run("state"), WorkerCrashedError);
+    await failing.close();
+  },
+);
+
 sanitized("task: work in a thread, completion on an executor", async () => {
   await using pool = new ThreadPool(TASKS, { threads: 1 });
   const io = new Executor();

@@ -118,43 +118,107 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * Throws a `TypeError` unless `value` is a number, and a `RangeError` unless
- * it is an integer of at least 1.
+ * The error for an argument that should be a string. Callers test
+ * `typeof value !== "string"` inline and call this only to throw.
  *
- * @param value The argument to check.
- * @param what The start of the message, e.g. "Cannot create listener pool as
- * 'threads'".
+ * @param what The start of the message, e.g. "Cannot run task as 'name'".
+ * @param value The argument.
  */
-export function assertPositiveInteger(
-  value: unknown,
-  what: string,
-): asserts value is number {
-  if (typeof value === "number" && Number.isInteger(value) && value >= 1) {
-    return;
-  }
-  throw new (typeof value === "number" ? RangeError : TypeError)(
-    `${what} must be a positive integer: current value is ${
-      formatValue(value)
-    }`,
+export function notAString(what: string, value: unknown): TypeError {
+  return new TypeError(
+    `${what} must be a string: current value is ${formatValue(value)}`,
   );
 }
 
 /**
- * Throws a `TypeError` unless `value` is a number, and a `RangeError` if it
- * is negative or NaN (`Infinity` means no limit).
+ * The error for an argument that should be an array. Callers test
+ * `!Array.isArray(value)` inline and call this only to throw.
+ *
+ * @param what The start of the message, e.g. "Cannot run task as 'args'".
+ * @param value The argument.
+ */
+export function notAnArray(what: string, value: unknown): TypeError {
+  return new TypeError(
+    `${what} must be an array: current value is ${formatValue(value)}`,
+  );
+}
+
+/**
+ * Throws a `TypeError` unless `value` is iterable.
  *
  * @param value The argument to check.
- * @param what The start of the message, e.g. "Cannot shut down listener
- * pool as 'timeoutMs'".
+ * @param what The start of the message, e.g. "Cannot map task as 'argsList'".
  */
-export function assertMilliseconds(
+export function assertIterable(
   value: unknown,
   what: string,
+): asserts value is Iterable<unknown> {
+  if (
+    value === null || value === undefined ||
+    typeof (value as Iterable<unknown>)[Symbol.iterator] !== "function"
+  ) {
+    throw new TypeError(
+      `${what} must be iterable: current value is ${formatValue(value)}`,
+    );
+  }
+}
+
+/**
+ * Throws a `TypeError` unless `value` is a number, and a `RangeError` unless
+ * it is an integer in `min..max` (or `Infinity`, when `orInfinity`).
+ *
+ * @param value The argument to check.
+ * @param what The start of the message, e.g. "Cannot create pool as 'threads'".
+ * @param min The smallest value allowed.
+ * @param max The largest value allowed.
+ * @param orInfinity Whether `Infinity` is allowed too.
+ */
+export function assertInteger(
+  value: unknown,
+  what: string,
+  min: number,
+  max = Infinity,
+  orInfinity = false,
 ): asserts value is number {
-  if (typeof value === "number" && value >= 0) return;
+  if (
+    typeof value === "number" &&
+    ((orInfinity && value === Infinity) ||
+      (Number.isInteger(value) && value >= min && value <= max))
+  ) return;
+  const range = max !== Infinity
+    ? `an integer in ${min}..${max}`
+    : min === 1
+    ? "a positive integer"
+    : min === 0
+    ? "a non-negative integer"
+    : `an integer >= ${min}`;
+  const rule = orInfinity ? `${range} or Infinity` : range;
   throw new (typeof value === "number" ? RangeError : TypeError)(
-    `${what} must be a non-negative number of milliseconds: current value is ${
-      formatValue(value)
-    }`,
+    `${what} must be ${rule}: current value is ${formatValue(value)}`,
+  );
+}
+
+/**
+ * Throws a `TypeError` unless `value` is a number, and a `RangeError` unless
+ * it is a positive (or, with `allowZero`, non-negative) number of
+ * milliseconds; `Infinity` is allowed and means "never".
+ *
+ * @param value The argument to check.
+ * @param what The start of the message, e.g. "Cannot run task as 'timeoutMs'".
+ * @param allowZero Whether 0 is allowed.
+ */
+export function assertMs(
+  value: unknown,
+  what: string,
+  allowZero: boolean,
+): asserts value is number {
+  if (
+    typeof value === "number" && (value > 0 || (allowZero && value === 0))
+  ) return;
+  const rule = `a ${
+    allowZero ? "non-negative" : "positive"
+  } number of milliseconds: current value is ${formatValue(value)}`;
+  throw new (typeof value === "number" ? RangeError : TypeError)(
+    `${what} must be ${rule}`,
   );
 }

@@ -33,8 +33,8 @@ import { spawnWorker } from "../_runtime/worker.ts";
 import { reusePortUnavailable } from "../_runtime/reuse_port.ts";
 import { resolveModule } from "../_util/module_url.ts";
 import {
-  assertMilliseconds,
-  assertPositiveInteger,
+  assertInteger,
+  assertMs,
   formatValue,
   notAFunction,
   optionsObject,
@@ -220,7 +220,7 @@ export class ListenerPool implements AsyncDisposable {
       onError,
       ...rest
     } = optionsObject(options, what);
-    assertPositiveInteger(threads, `Cannot ${what} as 'threads'`);
+    assertInteger(threads, `Cannot ${what} as 'threads'`, 1);
     if (typeof name !== "string") {
       throw new TypeError(
         `Cannot ${what} as 'name' must be a string: current value is ${
@@ -452,7 +452,7 @@ export class ListenerPool implements AsyncDisposable {
   async shutdown(options?: ListenerPoolShutdownOptions): Promise<void> {
     const what = "shut down listener pool";
     const { timeoutMs = DEFAULT_SHUTDOWN_MS } = optionsObject(options, what);
-    assertMilliseconds(timeoutMs, `Cannot ${what} as 'timeoutMs'`);
+    assertMs(timeoutMs, `Cannot ${what} as 'timeoutMs'`, true);
     await this.disconnect();
     const deadline = performance.now() + timeoutMs;
     while (this.stats.active > 0 && performance.now() < deadline) {

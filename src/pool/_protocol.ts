@@ -1,15 +1,15 @@
 // Copyright 2026 the iox authors. MIT license.
-// The shared-memory half of the pool's queue and the message protocol
-// between the pool and its workers.
+// The protocol between a pool and its workers: the claim cells in shared
+// memory and the messages.
 //
 // Task payloads travel in batched messages (structured clone is the only
 // portable serializer), but whether a task has started is decided in shared
 // memory: each worker owns a ring of claim cells, one per task it has been
 // given. The worker claims a cell (QUEUED -> STARTED) right before it runs a
 // task; the pool revokes it (QUEUED -> REVOKED) to take a task back for an
-// abort, a timeout or a crash. One compare-and-swap decides the race, with no
-// message round trip, so a task sent ahead to a worker is still just
-// "queued": it can be removed, or re-queued if the worker dies.
+// abort, a timeout, a crash or a free worker. One compare-and-swap decides
+// the race, with no message round trip, so a task sent ahead to a worker is
+// still just "queued": it can be removed, or given to another worker.
 
 /** Claim cells per worker: the most tasks one worker may hold at once. */
 export const RING_SIZE = 1024;
@@ -86,23 +86,55 @@ export class ClaimCells {
   }
 }
 
-// Messages are arrays whose first element is one of these kinds. A worker's
-// messages carry `tag + kind` instead, with the random multiple of 8 that
-// INIT gave it: a task's own `postMessage` cannot pass for one of them.
-/** Pool to worker: `[INIT, moduleHref, claimBuffer, tag]`. */
-export const INIT = 0;
-/** Pool to worker: `[BATCH, seq, name, args, seq, name, args, ...]`. */
-export const BATCH = 1;
-/** Worker to pool: `[RESULTS, seq, ok, value, seq, ok, value, ...]`. */
-export const RESULTS = 2;
-/** Worker to pool: `[LOAD_FAILED, error]`: the task module did not load. */
-export const LOAD_FAILED = 3;
-/** Worker to pool: `[CRASHED, error]`: an uncaught error outside a task. */
-export const CRASHED = 4;
-/** Worker to pool: `[EXITING, how]`: the worker is ending itself. */
-export const EXITING = 5;
+/** Pool to worker, the first message: what the worker needs to start. */
+export interface InitMessage {
+  /** The task module's URL. */
+  module: string;
+  /** The worker's claim cells ({@linkcode ClaimCells.buffer}). */
+  claims: SharedArrayBuffer;
+  /** Added to the kind of every message the worker sends (see below). */
+  tag: number;
+  /** Given to the module's `setup` export, if it has one. */
+  workerData: unknown;
+}
 
-/** A tag for a new worker's messages: a random multiple of 8 above 0. */
+// Every later message is an array whose first element is its kind. A
+// worker's messages carry `tag + kind` instead, with the random multiple of
+// 16 that the init message gave it: a task's own `postMessage` cannot pass
+// for one of them. Batches and results are flat arrays rather than arrays of
+// objects: they carry up to MAX_BATCH tasks, and one object per task would
+// cost more to clone than the task itself.
+
+/**
+ * Pool to worker: `[BATCH, seq, name, args, seq, name, args, ...]`. The name
+ * of a task to stream (an export that is a generator function) is sent
+ * wrapped in a one-element array.
+ */
+export const BATCH = 1;
+/** Pool to worker: `[CREDIT, seq, n]`: stream `seq` may yield `n` more values. */
+export const CREDIT = 2;
+/** Pool to worker: `[CANCEL, seq]`: stop stream `seq` (its `finally` runs). */
+export const CANCEL = 3;
+
+/** Worker to pool: `[READY]`: the module loaded and `setup` returned. */
+export const READY = 1;
+/**
+ * Worker to pool: `[RESULTS, seq, ok, value, runMs, ...]`, four entries per
+ * task; `value` is the result, or the error if `ok` is false.
+ */
+export const RESULTS = 2;
+/** Worker to pool: `[VALUES, seq, value, value, ...]` yielded by stream `seq`. */
+export const VALUES = 3;
+/** Worker to pool: `[LOAD_FAILED, error]`: the task module did not load. */
+export const LOAD_FAILED = 4;
+/** Worker to pool: `[SETUP_FAILED, error]`: the module's `setup` threw. */
+export const SETUP_FAILED = 5;
+/** Worker to pool: `[CRASHED, error]`: an uncaught error outside a task. */
+export const CRASHED = 6;
+/** Worker to pool: `[EXITING, how]`: the worker is ending itself. */
+export const EXITING = 7;
+
+/** A tag for a new worker's messages: a random multiple of 16 above 0. */
 export function messageTag(): number {
-  return (crypto.getRandomValues(new Uint32Array(1))[0]! + 1) * 8;
+  return (crypto.getRandomValues(new Uint32Array(1))[0]! + 1) * 16;
 }

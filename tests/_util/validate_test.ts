@@ -1,53 +1,69 @@
 // Copyright 2026 the iox authors. MIT license.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  assertMilliseconds,
-  assertPositiveInteger,
-} from "../../src/_util/validate.ts";
+import { assertInteger, assertMs } from "../../src/_util/validate.ts";
 
-describe("assertPositiveInteger", () => {
-  test("takes integers from 1", () => {
-    for (const value of [1, 2, 1e9]) assertPositiveInteger(value, "x");
+describe("assertInteger", () => {
+  test("takes integers in range, and Infinity when asked", () => {
+    for (const value of [1, 2, 1e9]) assertInteger(value, "x", 1);
+    assertInteger(0, "x", 0, 5);
+    assertInteger(Infinity, "x", 0, Infinity, true);
   });
 
-  test("a number that is not one is a RangeError, anything else a TypeError", () => {
+  test("a number out of the rule is a RangeError, anything else a TypeError", () => {
     for (const value of [0, -1, 1.5, NaN, Infinity]) {
-      assert.throws(() => assertPositiveInteger(value, "Cannot go as 'n'"), {
+      assert.throws(() => assertInteger(value, "Cannot go as 'n'", 1), {
         name: "RangeError",
         message:
           `Cannot go as 'n' must be a positive integer: current value is ${value}`,
       });
     }
+    assert.throws(() => assertInteger(6, "Cannot go as 'n'", 0, 5), {
+      name: "RangeError",
+      message:
+        "Cannot go as 'n' must be an integer in 0..5: current value is 6",
+    });
+    assert.throws(
+      () => assertInteger(-1, "Cannot go as 'n'", 0, Infinity, true),
+      {
+        name: "RangeError",
+        message:
+          "Cannot go as 'n' must be a non-negative integer or Infinity: current value is -1",
+      },
+    );
     for (const value of ["1", 1n, null, undefined, {}]) {
       assert.throws(
-        () => assertPositiveInteger(value, "Cannot go as 'n'"),
+        () => assertInteger(value, "Cannot go as 'n'", 1),
         TypeError,
       );
     }
-    assert.throws(() => assertPositiveInteger("2", "Cannot go as 'n'"), {
+    assert.throws(() => assertInteger("2", "Cannot go as 'n'", 1), {
       message:
         `Cannot go as 'n' must be a positive integer: current value is "2"`,
     });
   });
 });
 
-describe("assertMilliseconds", () => {
-  test("takes 0, fractions and Infinity", () => {
-    for (const value of [0, 0.5, 30_000, Infinity]) {
-      assertMilliseconds(value, "x");
-    }
+describe("assertMs", () => {
+  test("takes positive numbers and Infinity, and 0 when allowed", () => {
+    for (const value of [0.5, 30_000, Infinity]) assertMs(value, "x", false);
+    assertMs(0, "x", true);
   });
 
-  test("a negative number or NaN is a RangeError, a non-number a TypeError", () => {
+  test("a number out of the rule is a RangeError, a non-number a TypeError", () => {
     for (const value of [-1, -Infinity, NaN]) {
-      assert.throws(() => assertMilliseconds(value, "Cannot wait as 'ms'"), {
+      assert.throws(() => assertMs(value, "Cannot wait as 'ms'", true), {
         name: "RangeError",
         message:
           `Cannot wait as 'ms' must be a non-negative number of milliseconds: current value is ${value}`,
       });
     }
-    assert.throws(() => assertMilliseconds("5", "Cannot wait as 'ms'"), {
+    assert.throws(() => assertMs(0, "Cannot wait as 'ms'", false), {
+      name: "RangeError",
+      message:
+        "Cannot wait as 'ms' must be a positive number of milliseconds: current value is 0",
+    });
+    assert.throws(() => assertMs("5", "Cannot wait as 'ms'", true), {
       name: "TypeError",
       message:
         `Cannot wait as 'ms' must be a non-negative number of milliseconds: current value is "5"`,
