@@ -17,12 +17,24 @@
 // sends PAYLOAD bytes, ends its sending side, reads the echo to the end
 // (checking every byte came back) and closes.
 import { connect, createServer, type Socket } from "node:net";
-import { NetListener } from "../src/listener.ts";
+import process from "node:process";
+import {
+  type Addr,
+  Connection,
+  type ConnectionTransport,
+  NetListener,
+} from "../src/listener.ts";
 
 /** Clients connecting at once in one load. */
 export const CLIENTS = 16;
 /** Bytes each client sends. */
 export const PAYLOAD = 100;
+/**
+ * The buffer a read/write echo allocates per connection: enough for the
+ * payload many times over. Zeroing a 16 KiB one took 15% of the server's
+ * time under Bun.
+ */
+export const BUFFER_SIZE = 4096;
 const payload = new Uint8Array(PAYLOAD).fill(0x70);
 
 function roundTrip(port: number): Promise<void> {
@@ -104,16 +116,128 @@ function rawServer(): EchoServer {
   };
 }
 
-async function netListenerServer(): Promise<EchoServer> {
+// Deno.Conn's own read/write loop: what NetListener's read/write path
+// stands on under Deno.
+function rawDenoReadWrite(): EchoServer {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  (async () => {
+    for await (const conn of listener) {
+      (async () => {
+        const buffer = new Uint8Array(BUFFER_SIZE);
+        for (let n; (n = await conn.read(buffer)) !== null;) {
+          await conn.write(buffer.subarray(0, n));
+        }
+      })().catch(() => {}).finally(() => conn.close());
+    }
+  })().catch(() => {});
+  return {
+    name: "raw Deno.Conn read/write",
+    port: (listener.addr as Deno.NetAddr).port,
+    close: () => listener.close(),
+  };
+}
+
+// Another transport for Connection under Deno: node:net's sockets (Deno's
+// Node compatibility layer, over the same Deno ops), driven the way
+// src/_runtime/net_bun.ts drives Bun's callbacks. Only to compare it with
+// Deno.Conn under NetListener; see docs/listener.md.
+class NodeSocketTransport implements ConnectionTransport {
+  readonly localAddr: Addr;
+  readonly remoteAddr: Addr;
+  #socket: Socket;
+  #chunks: Uint8Array[] = [];
+  #reader: ((chunk: Uint8Array | null) => void) | null = null;
+  #eof = false;
+
+  constructor(socket: Socket) {
+    this.#socket = socket;
+    this.localAddr = {
+      transport: "tcp",
+      hostname: socket.localAddress ?? "",
+      port: socket.localPort ?? 0,
+    };
+    this.remoteAddr = {
+      transport: "tcp",
+      hostname: socket.remoteAddress ?? "",
+      port: socket.remotePort ?? 0,
+    };
+    socket.on("data", (chunk: Uint8Array) => {
+      const reader = this.#reader;
+      this.#reader = null;
+      if (reader !== null) reader(chunk);
+      else this.#chunks.push(chunk);
+    });
+    socket.on("end", () => {
+      this.#eof = true;
+      const reader = this.#reader;
+      this.#reader = null;
+      reader?.(null);
+    });
+    socket.on("error", () => {});
+  }
+
+  read(): Promise<Uint8Array | null> {
+    const chunk = this.#chunks.shift();
+    if (chunk !== undefined) return Promise.resolve(chunk);
+    if (this.#eof) return Promise.resolve(null);
+    return new Promise((resolve) => this.#reader = resolve);
+  }
+
+  write(chunk: Uint8Array): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.#socket.write(chunk, (error) => error ? reject(error) : resolve())
+    );
+  }
+
+  closeWrite(): Promise<void> {
+    this.#socket.end();
+    return Promise.resolve();
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+}
+
+function connectionOverNodeNet(): Promise<EchoServer> {
+  const server = createServer(
+    { allowHalfOpen: true },
+    (socket) =>
+      void readWriteEcho(new Connection(new NodeSocketTransport(socket))),
+  );
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      resolve({
+        name: "Connection on node:net",
+        port: typeof address === "object" && address ? address.port : 0,
+        close: () => server.close(),
+      });
+    });
+  });
+}
+
+/** An echo with Connection's read and write, closing at the end. */
+export async function readWriteEcho(conn: Connection): Promise<void> {
+  const buffer = new Uint8Array(BUFFER_SIZE);
+  try {
+    for (let n; (n = await conn.read(buffer)) !== null;) {
+      await conn.write(buffer.subarray(0, n));
+    }
+  } finally {
+    conn.close();
+  }
+}
+
+async function netListenerServer(
+  name: string,
+  handler: (conn: Connection) => Promise<void>,
+): Promise<EchoServer> {
   const listener = new NetListener({ name: "bench" });
   const [addr] = await listener.open("127.0.0.1:0");
   if (addr?.transport !== "tcp") throw new Error("NetListener did not listen");
-  listener.setClientHandler((conn) => conn.readable.pipeTo(conn.writable));
-  return {
-    name: "NetListener",
-    port: addr.port,
-    close: () => void listener.disconnect(),
-  };
+  listener.setClientHandler(handler);
+  return { name, port: addr.port, close: () => void listener.disconnect() };
 }
 
 function nodeServer(): Promise<EchoServer> {
@@ -131,9 +255,24 @@ function nodeServer(): Promise<EchoServer> {
 }
 
 /**
- * Starts the three servers: the raw loop first (the baseline), then
- * NetListener, then node:net.
+ * Starts the servers: the raw loop first (the baseline), under Deno
+ * Deno.Conn's read/write loop, then NetListener with pipeTo and with
+ * read/write, under Deno with `--node-transport` on the command line
+ * Connection's read/write over node:net's sockets, then node:net last.
  */
 export async function startServers(): Promise<EchoServer[]> {
-  return [rawServer(), await netListenerServer(), await nodeServer()];
+  const bun = "Bun" in globalThis;
+  return [
+    rawServer(),
+    ...(bun ? [] : [rawDenoReadWrite()]),
+    await netListenerServer(
+      "NetListener pipeTo",
+      (conn) => conn.readable.pipeTo(conn.writable),
+    ),
+    await netListenerServer("NetListener read/write", readWriteEcho),
+    ...(bun || !process.argv.includes("--node-transport")
+      ? []
+      : [await connectionOverNodeNet()]),
+    await nodeServer(),
+  ];
 }

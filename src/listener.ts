@@ -34,14 +34,43 @@
  *   once, after the old handler can no longer be called: at once, or (with
  *   an `executor`) posted to that executor once every call already posted
  *   there has run.
- * - `maxConnections` bounds the connections accepted and not yet closed;
- *   past it a new connection is closed at once and counted in
- *   `stats.rejected`.
+ * - `maxConnections` bounds the connections accepted and not yet closed
+ *   (those still sending a PROXY protocol header included); past it a new
+ *   connection is counted in `stats.rejected` and closed at once, or first
+ *   handed to `onReject`, which may answer it, and closed once `onReject`
+ *   returns or its promise settles. A refused connection never reaches the
+ *   handler or a waiter and does not count in `stats.active`.
+ * - With `proxyProtocol`, a connection is handed out only once its whole
+ *   PROXY protocol header (v1 or v2) has arrived, with `remoteAddr` the
+ *   client it names (the socket's own for a v2 LOCAL or v1 UNKNOWN header)
+ *   and its first bytes those right after the header, through the streams
+ *   and every other way of reading. A connection whose header is malformed,
+ *   incomplete at its end, or not complete within
+ *   `PROXY_HEADER_TIMEOUT_MS` is closed, counted in `stats.rejected` and
+ *   reported to `onError` (a "TimeoutError" `DOMException` for the last).
  * - `disconnect()` stops accepting and closes every listening socket (a Unix
  *   socket's file is removed); it leaves accepted connections open, ends
  *   iterations and rejects pending `waitClient()` calls. It is idempotent and
  *   resolves once no accept is in progress. `await using` disconnects,
  *   clears the handler and closes connections that nobody took.
+ * - `shutdown({ timeoutMs })` disconnects, then waits until every accepted
+ *   connection is closed, leaving them working meanwhile (a request in
+ *   flight completes intact); at `timeoutMs` (default
+ *   `SHUTDOWN_TIMEOUT_MS`) it closes those still open, as `close()` does. It
+ *   resolves once `stats.active` is 0.
+ * - With `removeStaleSocket`, `open()` replaces a Unix socket file only
+ *   after a connection to it was refused (its server is gone); a socket a
+ *   process listens on, or a file that is no socket, is left alone and the
+ *   address fails with `EADDRINUSE`.
+ * - An address with `tls` serves TLS (`Deno.listenTls`, `Bun.listen`'s
+ *   `tls`), beside plain TCP and Unix addresses on the same listener. A
+ *   connection is handed out once its handshake completed
+ *   (`conn.alpnProtocol` tells what ALPN chose); a handshake that fails or
+ *   does not complete within `tls.handshakeTimeoutMs` drops that connection
+ *   and goes to `onError` as a `ConnectionError` (`"EPROTO"`,
+ *   `"ETIMEDOUT"`); accepting goes on.
+ * - With `idleTimeoutMs`, every accepted connection is closed once nothing
+ *   was read or written on it for that long (see {@linkcode Connection}).
  *
  * {@linkcode ListenerPool} gives every core to one TCP server: `threads`
  * Web Workers each run the default export of a module as the client handler
@@ -85,13 +114,20 @@
 
 export * from "./net/listener.ts";
 export * from "./net/listener_pool.ts";
+export { TLS_HANDSHAKE_TIMEOUT_MS, type TlsListenOptions } from "./net/_tls.ts";
 export {
   type Addr,
   Connection,
+  type ConnectionOptions,
   type ConnectionTransport,
   type NetAddr,
   type UnixAddr,
 } from "./net/connection.ts";
+export {
+  ConnectionError,
+  type ConnectionErrorCode,
+  type ConnectionErrorOptions,
+} from "./net/connection_error.ts";
 export {
   IOCondition,
   type IOWatch,

@@ -2,7 +2,9 @@
 // Loopback clients for the listener tests, on node:net so that one suite
 // runs on Deno and Bun.
 import { connect, createServer, type Socket } from "node:net";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import process from "node:process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Addr } from "../src/listener.ts";
@@ -106,4 +108,26 @@ export function countdown(count: number): {
       if (--left === 0) resolve();
     },
   };
+}
+
+/** Starts a process that listens on `path` and kills it: a stale socket. */
+export async function staleSocket(path: string): Promise<void> {
+  const script =
+    `import { createServer } from "node:net"; createServer().listen(${
+      JSON.stringify(path)
+    }, () => console.log("ready"));`;
+  const args = "Bun" in globalThis ? ["-e", script] : ["eval", script];
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once("data", () => resolve());
+    child.once("exit", (code) => reject(new Error(`child exited ${code}`)));
+  });
+  child.kill("SIGKILL");
+  await exited;
+  if (!existsSync(path)) {
+    throw new Error("the killed server left no socket file");
+  }
 }

@@ -2,7 +2,10 @@
 // The README's Task examples, run as a user would run them.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { connect, createServer } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { join } from "node:path";
@@ -11,7 +14,7 @@ import { startEchoServer } from "../examples/echo_server.ts";
 import { digest } from "../examples/hash_worker.ts";
 import { hashAll } from "../examples/parallel_hash.ts";
 import { NetListener } from "../mod.ts";
-import { echo, ipv6Loopback, socketDir } from "./_net.ts";
+import { closed, echo, ipv6Loopback, socketDir } from "./_net.ts";
 
 const ipv6 = await ipv6Loopback();
 
@@ -90,38 +93,242 @@ describe("examples/connect_many.ts", () => {
   });
 });
 
-describe("examples/echo_all_cores.ts", () => {
-  test("serves an echo on every core with one command, and stops on SIGINT", {
-    timeout: 60_000,
-  }, async () => {
+/**
+ * Sends SIGINT as Ctrl-C would. Not `child.kill()`: Deno's node:child_process
+ * then reports the child as killed by that signal even when it handled it
+ * and exited with 0.
+ */
+function interrupt(child: ChildProcess): void {
+  process.kill(child.pid!, "SIGINT");
+}
+
+/** A server example running as its README command runs it. */
+interface RunningExample extends AsyncDisposable {
+  child: ChildProcess;
+  /** Resolves with the first line of output (from now) matching `pattern`. */
+  line(pattern: RegExp): Promise<RegExpExecArray>;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+function startExample(
+  name: string,
+  args: string[],
+  denoFlags: string[],
+): RunningExample {
+  const file = fileURLToPath(new URL(`../examples/${name}`, import.meta.url));
+  const child = spawn(
+    process.execPath,
+    "Bun" in globalThis
+      ? [file, ...args]
+      : ["run", ...denoFlags, "--no-check", file, ...args],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const exited = new Promise<number | null>((resolve) =>
+    child.once("exit", (code) => resolve(code))
+  );
+  let output = "";
+  let waiting: { pattern: RegExp; resolve(m: RegExpExecArray): void } | null =
+    null;
+  let seen = 0;
+  const check = () => {
+    if (waiting === null) return;
+    const lines = output.split("\n");
+    for (; seen < lines.length - 1; seen++) {
+      const match = waiting.pattern.exec(lines[seen]!);
+      if (match) {
+        seen++;
+        const { resolve } = waiting;
+        waiting = null;
+        resolve(match);
+        return;
+      }
+    }
+  };
+  child.stdout!.on("data", (chunk: Buffer) => {
+    output += chunk;
+    check();
+  });
+  return {
+    child,
+    exited,
+    line(pattern) {
+      return new Promise((resolve, reject) => {
+        waiting = { pattern, resolve };
+        exited.then((code) =>
+          reject(
+            new Error(`${name} exited (${code}) before ${pattern}: ${output}`),
+          )
+        );
+        check();
+      });
+    },
+    async [Symbol.asyncDispose]() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+        await exited;
+      }
+    },
+  };
+}
+
+/** Sends `text` and reads lines until `count` arrived. */
+function readLines(socket: ReturnType<typeof connect>, count: number) {
+  return new Promise<string[]>((resolve, reject) => {
+    let text = "";
+    socket.on("data", (chunk: Buffer) => {
+      text += chunk;
+      const lines = text.split("\n");
+      if (lines.length > count) resolve(lines.slice(0, count));
+    });
+    socket.once("error", reject);
+    socket.once("close", () => resolve(text.split("\n")));
+  });
+}
+
+describe("examples/graceful_shutdown.ts", () => {
+  test("Ctrl-C lets the request in flight finish, then the process exits", async () => {
+    await using server = startExample("graceful_shutdown.ts", ["0"], ["-N"]);
+    const [, port] = await server.line(/^listening on 127\.0\.0\.1:(\d+)$/);
+    const client = connect(Number(port), "127.0.0.1");
+    const clientClosed = closed(client);
+    const working = readLines(client, 1);
+    client.write("slow 2000\n");
+    assert.deepEqual(await working, ["working"]);
+    client.removeAllListeners("data");
+    const rest = readLines(client, 1);
+    interrupt(server.child);
+    // The request was in flight when the signal came.
+    await server.line(/^shutting down: 1 connection\(s\) open$/);
+    assert.deepEqual(await rest, ["done: slow 2000"]);
+    // New clients are refused meanwhile.
+    const late = connect(Number(port), "127.0.0.1");
+    const refused = await new Promise<string>((resolve) => {
+      late.once(
+        "error",
+        (error: Error & { code?: string }) => resolve(error.code ?? ""),
+      );
+      late.once("connect", () => resolve("connected"));
+    });
+    assert.match(refused, /ECONNREFUSED|ECONNRESET/);
+    client.end();
+    await server.line(/^stopped$/);
+    assert.equal(await server.exited, 0);
+    await clientClosed;
+  });
+});
+
+/** A loopback port that is free now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+describe("examples/behind_haproxy.ts", () => {
+  test("a client through HAProxy is greeted with its own address", async () => {
+    const front = await freePort();
+    await using server = startExample(
+      "behind_haproxy.ts",
+      [String(front), "0"],
+      ["-A"],
+    );
+    await server.line(/behind haproxy on 127\.0\.0\.1:\d+$/);
+    const client = connect(front, "127.0.0.1");
+    await new Promise((resolve) => client.once("connect", resolve));
+    const reply = readLines(client, 2);
+    client.write("echo me\n");
+    assert.deepEqual(await reply, [
+      `hello 127.0.0.1:${client.localPort}`,
+      "echo me",
+    ]);
+    client.end();
+    await closed(client);
+    interrupt(server.child);
+    await server.line(/^stopped$/);
+    assert.equal(await server.exited, 0);
+  });
+});
+
+describe("examples/tls_echo_server.ts", () => {
+  test("runs with one command, echoes over TLS with ALPN, stops on SIGINT", async () => {
     const file = fileURLToPath(
-      new URL("../examples/echo_all_cores.ts", import.meta.url),
+      new URL("../examples/tls_echo_server.ts", import.meta.url),
     );
     const args = "Bun" in globalThis
       ? [file]
-      : ["run", "-A", "--unstable-net", "--no-check", file];
-    const child = spawn(process.execPath, args, { timeout: 60_000 });
-    let output = "";
-    child.stdout.setEncoding("utf8");
-    const exited = new Promise<void>((resolve) => {
-      child.once("exit", () => resolve());
+      : ["run", "-A", "--no-check", file];
+    const child = spawn(process.execPath, args, {
+      stdio: ["ignore", "pipe", "inherit"],
     });
-    const listening = await new Promise<string>((resolve, reject) => {
-      child.stdout.on("data", (chunk: string) => {
-        output += chunk;
-        if (output.includes("\n")) resolve(output);
+    // Deno's child_process reports the signal sent rather than the exit
+    // code of a child that handled it: what it printed says it stopped.
+    const exited = new Promise<void>((resolve) =>
+      child.once("exit", () => resolve())
+    );
+    try {
+      let output = "";
+      const line = await new Promise<string>((resolve, reject) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+          output += chunk;
+          if (output.includes("\n")) resolve(output);
+        });
+        child.once("exit", () => reject(new Error(`exited: ${output}`)));
       });
-      child.once("exit", () => reject(new Error(`exited: ${output}`)));
-    });
-    const match =
-      /^echo server on (\d+) cores listening on 127\.0\.0\.1:(\d+)\n/
-        .exec(listening);
-    assert.ok(match, listening);
-    assert.equal(Number(match[1]), navigator.hardwareConcurrency);
+      const match =
+        /^tls echo server listening on 127\.0\.0\.1:(\d+) \(certificate: (.+)\)$/m
+          .exec(line);
+      assert.ok(match, line);
+      const reply = await new Promise<{ text: string; alpn: unknown }>(
+        (resolve, reject) => {
+          const socket = tlsConnect({
+            host: "127.0.0.1",
+            port: Number(match[1]),
+            ca: readFileSync(match[2]!, "utf8"),
+            servername: "localhost",
+            ALPNProtocols: ["echo/1"],
+          });
+          let text = "";
+          let alpn: unknown;
+          socket.on("secureConnect", () => {
+            alpn = socket.alpnProtocol;
+            socket.end("over tls");
+          });
+          socket.on("data", (chunk: Buffer) => text += chunk);
+          socket.on("error", reject);
+          socket.on("close", () => resolve({ text, alpn }));
+        },
+      );
+      assert.deepEqual(reply, { text: "over tls", alpn: "echo/1" });
+      child.kill("SIGINT");
+      await exited;
+      assert.match(output, /\ntls echo server stopped\n$/);
+    } finally {
+      child.kill();
+      await exited;
+    }
+  });
+});
+
+describe("examples/echo_all_cores.ts", () => {
+  test("serves an echo on every core with one command, and stops on Ctrl-C", {
+    timeout: 60_000,
+  }, async () => {
+    await using server = startExample("echo_all_cores.ts", [], [
+      "-A",
+      "--unstable-net",
+    ]);
+    const [, cores, port] = await server.line(
+      /^echo server on (\d+) cores listening on 127\.0\.0\.1:(\d+)$/,
+    );
+    assert.equal(Number(cores), navigator.hardwareConcurrency);
     const addr = {
       transport: "tcp" as const,
       hostname: "127.0.0.1",
-      port: Number(match[2]),
+      port: Number(port),
     };
     const replies = await Promise.all(
       Array.from({ length: 8 }, (_, i) => echo(addr, `hello ${i}`)),
@@ -130,11 +337,8 @@ describe("examples/echo_all_cores.ts", () => {
       replies.map(String),
       Array.from({ length: 8 }, (_, i) => `hello ${i}`),
     );
-    child.kill("SIGINT");
-    // The exit code is not compared: Deno's node:child_process reports a
-    // child that was sent a signal as killed by it, even one that handled
-    // it and exited with 0. The last line is the handler's.
-    await exited;
-    assert.match(output, /served 8 connections\n$/);
+    interrupt(server.child);
+    await server.line(/^served 8 connections$/);
+    assert.equal(await server.exited, 0);
   });
 });

@@ -30,10 +30,14 @@ export function yieldToEventLoop(): Promise<void> {
     turns = 0;
     return new Promise((resolve) => setTimeout(resolve, 0));
   }
-  return new Promise((resolve) => immediate(resolve));
+  return new Promise((resolve) => nextTurn(resolve));
 }
 
-const immediate: (callback: () => void) => unknown =
+/**
+ * Runs `callback` on the event loop's next turn, without a timer's clamp
+ * (≥ 1 ms): `setImmediate`, or a zero timer where it is missing.
+ */
+export const nextTurn: (callback: () => void) => unknown =
   typeof (globalThis as { setImmediate?: unknown }).setImmediate === "function"
     ? (globalThis as unknown as { setImmediate(cb: () => void): unknown })
       .setImmediate

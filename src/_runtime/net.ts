@@ -3,7 +3,8 @@
 // chosen for the one iox runs on (net_deno.ts, net_bun.ts). On another
 // runtime every socket operation throws a clear error.
 
-import type { Addr, ConnectionTransport } from "../net/connection.ts";
+import type { Addr, ConnectionTransport } from "../net/transport.ts";
+import type { TlsConfig } from "../net/_tls.ts";
 import { denoNet } from "./net_deno.ts";
 import { bunNet } from "./net_bun.ts";
 import { runtime, unsupportedRuntime } from "./mod.ts";
@@ -14,7 +15,9 @@ export interface RawListener {
   readonly addr: Addr;
   /**
    * The next accepted connection, or `null` once {@linkcode close} was
-   * called. Rejects only for a failed accept on an open listener.
+   * called. Rejects for a failed accept on an open listener, and with a
+   * `ConnectionError` (code `"EPROTO"`) for one connection whose TLS
+   * handshake failed (that connection is closed; accepting goes on).
    */
   accept(): Promise<ConnectionTransport | null>;
   /** Stops listening (idempotent); a Unix socket's file is removed. */
@@ -22,13 +25,20 @@ export interface RawListener {
 }
 
 /**
- * Where to bind: one resolved IP address and port, or a Unix path. With
+ * Where to bind: one resolved IP address and port (with TLS, the accepted
+ * connections have completed their handshake), or a Unix path. With
  * `reusePort`, a TCP socket sets SO_REUSEPORT, so that sockets of this user
  * may bind the same address and the kernel spreads connections across them
  * (under Deno only after {@linkcode reusePortUnavailable} returned null).
  */
 export type BindAddr =
-  | { transport: "tcp"; hostname: string; port: number; reusePort?: boolean }
+  | {
+    transport: "tcp";
+    hostname: string;
+    port: number;
+    tls?: TlsConfig;
+    reusePort?: boolean;
+  }
   | { transport: "unix"; path: string };
 
 /** What the listener needs from the runtime. */

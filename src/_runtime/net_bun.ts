@@ -9,9 +9,15 @@
 // UnixSocketListener), so that type checking and publishing do not need
 // bun-types.
 
-import type { Addr, ConnectionTransport } from "../net/connection.ts";
+import type { Addr, ConnectionTransport } from "../net/transport.ts";
+import {
+  cannotWrite,
+  ConnectionError,
+  toConnectionError,
+} from "../net/connection_error.ts";
+import { alpnWireFormat } from "../net/_tls.ts";
 import type { BindAddr, NetRuntime, RawListener } from "./net.ts";
-import { isIpLiteral } from "../net/_ip.ts";
+import { isIpLiteral } from "../net/_address.ts";
 
 interface BunSocket {
   data: unknown;
@@ -20,10 +26,13 @@ interface BunSocket {
   shutdown(halfClose?: boolean): void;
   pause(): void;
   resume(): void;
+  setNoDelay(noDelay?: boolean): boolean;
+  setKeepAlive(enable?: boolean, initialDelay?: number): boolean;
   readonly localAddress?: string;
   readonly localPort?: number;
   readonly remoteAddress?: string;
   readonly remotePort?: number;
+  readonly alpnProtocol?: string | false | null;
 }
 
 interface BunSocketHandler {
@@ -34,6 +43,7 @@ interface BunSocketHandler {
   end(socket: BunSocket): void;
   close(socket: BunSocket, error?: Error): void;
   error(socket: BunSocket, error: Error): void;
+  handshake?(socket: BunSocket, success: boolean, error: Error | null): void;
 }
 
 interface BunSocketListener {
@@ -46,9 +56,15 @@ interface BunSocketListener {
 
 type BunListenOptions =
   & { allowHalfOpen: boolean; socket: BunSocketHandler }
-  & ({ hostname: string; port: number; reusePort?: boolean } | {
-    unix: string;
-  });
+  & (
+    | {
+      hostname: string;
+      port: number;
+      reusePort?: boolean;
+      tls?: { cert: string; key: string; ALPNProtocols?: ArrayBuffer };
+    }
+    | { unix: string }
+  );
 
 interface BunApi {
   listen(options: BunListenOptions): BunSocketListener;
@@ -67,17 +83,20 @@ interface Settle<T> {
 }
 
 function closedError(): Error {
-  return new Error("Cannot write to the connection as it is closed");
+  return cannotWrite("it is closed");
 }
 
 class BunTransport implements ConnectionTransport {
   readonly localAddr: Addr;
   readonly remoteAddr: Addr;
+  alpnProtocol: string | null = null;
   #socket: BunSocket;
   #chunks: Uint8Array[] = [];
   #queued = 0;
   #paused = false;
   #reader: Settle<Uint8Array | null> | null = null;
+  // Where a pending readInto() puts the bytes; null for a pending read().
+  #into: Uint8Array | null = null;
   #eof = false;
   #failure: { error: unknown } | null = null;
   #gone = false;
@@ -94,13 +113,36 @@ class BunTransport implements ConnectionTransport {
   read(): Promise<Uint8Array | null> {
     const chunk = this.#chunks.shift();
     if (chunk !== undefined) {
-      this.#queued -= chunk.length;
-      if (this.#paused && this.#queued < HIGH_WATER && !this.#gone) {
-        this.#paused = false;
-        this.#socket.resume();
-      }
+      this.#unqueue(chunk.length);
       return Promise.resolve(chunk);
     }
+    return this.#wait();
+  }
+
+  // Copies straight from the socket's chunk into the caller's buffer,
+  // keeping what does not fit at the head of the queue.
+  readInto(buffer: Uint8Array): Promise<number | null> {
+    const chunk = this.#chunks[0];
+    if (chunk === undefined) {
+      this.#into = buffer;
+      return this.#wait() as Promise<unknown> as Promise<number | null>;
+    }
+    const n = copy(chunk, buffer);
+    if (n === chunk.length) this.#chunks.shift();
+    else this.#chunks[0] = chunk.subarray(n);
+    this.#unqueue(n);
+    return Promise.resolve(n);
+  }
+
+  #unqueue(bytes: number): void {
+    this.#queued -= bytes;
+    if (this.#paused && this.#queued < HIGH_WATER && !this.#gone) {
+      this.#paused = false;
+      this.#socket.resume();
+    }
+  }
+
+  #wait(): Promise<Uint8Array | null> {
     if (this.#closed || this.#eof) return Promise.resolve(null);
     if (this.#failure) return Promise.reject(this.#failure.error);
     return new Promise((resolve, reject) => {
@@ -124,6 +166,18 @@ class BunTransport implements ConnectionTransport {
     return Promise.resolve();
   }
 
+  setNoDelay(on: boolean): void {
+    if (this.localAddr.transport === "tcp" && !this.#gone) {
+      this.#socket.setNoDelay(on);
+    }
+  }
+
+  setKeepAlive(on: boolean): void {
+    if (this.localAddr.transport === "tcp" && !this.#gone) {
+      this.#socket.setKeepAlive(on);
+    }
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -138,8 +192,16 @@ class BunTransport implements ConnectionTransport {
     const reader = this.#reader;
     if (reader !== null) {
       this.#reader = null;
-      reader.resolve(chunk);
-      return;
+      const into = this.#into;
+      if (into === null) {
+        reader.resolve(chunk);
+        return;
+      }
+      this.#into = null;
+      const n = copy(chunk, into);
+      (reader as Settle<unknown>).resolve(n);
+      if (n === chunk.length) return;
+      chunk = chunk.subarray(n);
     }
     this.#chunks.push(chunk);
     this.#queued += chunk.length;
@@ -170,12 +232,14 @@ class BunTransport implements ConnectionTransport {
     if (this.#chunks.length === 0) this.#settleReader(null);
   }
 
-  onClose(error?: Error): void {
+  onClose(cause?: Error): void {
     this.#gone = true;
+    const error = cause && toConnectionError(cause, "use the connection");
     if (error !== undefined && !this.#closed) {
       this.#failure = { error };
       const reader = this.#reader;
       this.#reader = null;
+      this.#into = null;
       reader?.reject(error);
     } else {
       this.onEnd();
@@ -186,6 +250,7 @@ class BunTransport implements ConnectionTransport {
   #settleReader(value: null): void {
     const reader = this.#reader;
     this.#reader = null;
+    this.#into = null;
     reader?.resolve(value);
   }
 
@@ -198,6 +263,16 @@ class BunTransport implements ConnectionTransport {
     this.#writer = null;
     writer.reject(error ?? closedError());
   }
+}
+
+// Copies what fits of `chunk` into `buffer`; returns how much that was.
+function copy(chunk: Uint8Array, buffer: Uint8Array): number {
+  if (chunk.length <= buffer.length) {
+    buffer.set(chunk);
+    return chunk.length;
+  }
+  buffer.set(chunk.subarray(0, buffer.length));
+  return buffer.length;
 }
 
 function transportOf(socket: BunSocket): BunTransport | null {
@@ -216,23 +291,39 @@ const UNNAMED: Addr = Object.freeze({ transport: "unix", path: "" });
 class BunListener implements RawListener {
   readonly addr: Addr;
   #listener: BunSocketListener;
-  #accepted: BunTransport[] = [];
+  // Accepted connections nobody took yet, and failed TLS handshakes.
+  #accepted: (BunTransport | ConnectionError)[] = [];
   #acceptor: Settle<BunTransport | null> | null = null;
   #closed = false;
   // Bound to one IP address, every connection's local address is that one,
   // and asking the socket for it costs a system call per connection.
   #fixedLocal: boolean;
+  // TLS: how long a handshake may take (null: plain TCP or Unix), and the
+  // handshakes in progress with the timers that end them.
+  #handshakeTimeoutMs: number | null;
+  #handshaking = new Map<BunTransport, ReturnType<typeof setTimeout>>();
 
-  constructor(listen: (handler: BunSocketHandler) => BunSocketListener) {
-    this.#listener = listen({
+  constructor(
+    listen: (handler: BunSocketHandler) => BunSocketListener,
+    handshakeTimeoutMs: number | null = null,
+  ) {
+    this.#handshakeTimeoutMs = handshakeTimeoutMs;
+    const handler: BunSocketHandler = {
       binaryType: "uint8array",
       open: (socket) => this.#onOpen(socket),
       data: (socket, data) => transportOf(socket)?.onData(data),
       drain: (socket) => transportOf(socket)?.onDrain(),
       end: (socket) => transportOf(socket)?.onEnd(),
-      close: (socket, error) => transportOf(socket)?.onClose(error),
-      error: (socket, error) => transportOf(socket)?.onClose(error),
-    });
+      close: (socket, error) => this.#onClose(socket, error),
+      error: (socket, error) => this.#onClose(socket, error),
+    };
+    // With this handler, `open` comes before the handshake, so that a
+    // failed one is seen (and reported) rather than silently dropped.
+    if (handshakeTimeoutMs !== null) {
+      handler.handshake = (socket, success, error) =>
+        this.#onHandshake(socket, success, error);
+    }
+    this.#listener = listen(handler);
     const { unix, hostname, port } = this.#listener;
     this.addr = unix !== undefined && unix !== ""
       ? { transport: "unix", path: unix }
@@ -243,6 +334,7 @@ class BunListener implements RawListener {
 
   accept(): Promise<BunTransport | null> {
     const transport = this.#accepted.shift();
+    if (transport instanceof ConnectionError) return Promise.reject(transport);
     if (transport !== undefined) return Promise.resolve(transport);
     if (this.#closed) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
@@ -256,8 +348,15 @@ class BunListener implements RawListener {
     // Connections Bun accepted that nobody took are what a kernel backlog
     // holds under Deno: they end with the listener. Bun removes the Unix
     // socket's file on stop().
-    for (const transport of this.#accepted) transport.close();
+    for (const transport of this.#accepted) {
+      if (transport instanceof BunTransport) transport.close();
+    }
     this.#accepted = [];
+    for (const [transport, timer] of this.#handshaking) {
+      clearTimeout(timer);
+      transport.close();
+    }
+    this.#handshaking.clear();
     this.#listener.stop(false);
     const acceptor = this.#acceptor;
     this.#acceptor = null;
@@ -281,17 +380,78 @@ class BunListener implements RawListener {
       },
     );
     socket.data = transport;
-    if (this.#closed) {
-      transport.close();
+    const timeoutMs = this.#handshakeTimeoutMs;
+    if (this.#closed) transport.close();
+    else if (timeoutMs === null) this.#deliver(transport);
+    else {
+      this.#handshaking.set(
+        transport,
+        setTimeout(() => {
+          this.#handshaking.delete(transport);
+          transport.close();
+          this.#deliver(
+            new ConnectionError(
+              `Cannot complete the TLS handshake: ETIMEDOUT: none within ${timeoutMs} ms`,
+              "ETIMEDOUT",
+            ),
+          );
+        }, timeoutMs),
+      );
+    }
+  }
+
+  #onClose(socket: BunSocket, error?: Error): void {
+    const transport = transportOf(socket);
+    if (transport === null) return;
+    transport.onClose(error);
+    // A client gone before its TLS handshake completed.
+    if (this.#handshakeEnded(transport)) {
+      this.#deliver(
+        toConnectionError(
+          error ?? new Error("closed before the handshake completed"),
+          "complete the TLS handshake",
+          "EPROTO",
+        ),
+      );
+    }
+  }
+
+  // True if `transport` was in a handshake, which is over now.
+  #handshakeEnded(transport: BunTransport): boolean {
+    const timer = this.#handshaking.get(transport);
+    if (timer === undefined) return false;
+    clearTimeout(timer);
+    this.#handshaking.delete(transport);
+    return true;
+  }
+
+  #onHandshake(socket: BunSocket, success: boolean, error: Error | null): void {
+    const transport = transportOf(socket);
+    if (transport === null || !this.#handshakeEnded(transport)) return;
+    if (success) {
+      transport.alpnProtocol = socket.alpnProtocol || null;
+      this.#deliver(transport);
       return;
     }
+    transport.close();
+    this.#deliver(
+      toConnectionError(
+        error ?? new Error("TLS handshake failed"),
+        "complete the TLS handshake",
+        "EPROTO",
+      ),
+    );
+  }
+
+  #deliver(accepted: BunTransport | ConnectionError): void {
     const acceptor = this.#acceptor;
-    if (acceptor !== null) {
-      this.#acceptor = null;
-      acceptor.resolve(transport);
-    } else {
-      this.#accepted.push(transport);
+    if (acceptor === null) {
+      this.#accepted.push(accepted);
+      return;
     }
+    this.#acceptor = null;
+    if (accepted instanceof ConnectionError) acceptor.reject(accepted);
+    else acceptor.resolve(accepted);
   }
 }
 
@@ -305,18 +465,32 @@ function isBunListener(value: object): value is BunSocketListener {
 /** Bun's network layer. */
 export const bunNet: NetRuntime = {
   listen(addr: BindAddr): RawListener {
-    return new BunListener((socket) =>
-      bun().listen(
-        addr.transport === "unix"
-          ? { unix: addr.path, allowHalfOpen: true, socket }
-          : {
-            hostname: addr.hostname,
-            port: addr.port,
-            reusePort: addr.reusePort === true,
-            allowHalfOpen: true,
-            socket,
-          },
-      )
+    if (addr.transport === "unix") {
+      return new BunListener((socket) =>
+        bun().listen({ unix: addr.path, allowHalfOpen: true, socket })
+      );
+    }
+    const { hostname, port, tls } = addr;
+    return new BunListener(
+      (socket) =>
+        bun().listen({
+          hostname,
+          port,
+          reusePort: addr.reusePort === true,
+          allowHalfOpen: true,
+          socket,
+          ...(tls === undefined ? {} : {
+            tls: {
+              cert: tls.cert,
+              key: tls.key,
+              ...(tls.alpnProtocols === undefined ? {} : {
+                ALPNProtocols: alpnWireFormat(tls.alpnProtocols)
+                  .buffer as ArrayBuffer,
+              }),
+            },
+          }),
+        }),
+      tls?.handshakeTimeoutMs ?? null,
     );
   },
   adopt(listener: object): RawListener | null {

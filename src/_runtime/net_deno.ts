@@ -1,7 +1,13 @@
 // Copyright 2026 the iox authors. MIT license.
 // Deno's sockets: Deno.listen for TCP and Unix, Deno.Conn's read/write ops.
 
-import type { Addr, ConnectionTransport } from "../net/connection.ts";
+import type { Addr, ConnectionTransport } from "../net/transport.ts";
+import {
+  cannotWrite,
+  ConnectionError,
+  type ConnectionErrorCode,
+  toConnectionError,
+} from "../net/connection_error.ts";
 import type { BindAddr, NetRuntime, RawListener } from "./net.ts";
 
 // One read returns at most this much. A read borrows a buffer from a small
@@ -33,9 +39,23 @@ function toAddr(addr: Deno.Addr): Addr {
 // path: the smallest MSS a TCP peer may assume (RFC 9293).
 const FIRST_SEGMENT = 536;
 
+// Deno's error classes, by the code they carry as ConnectionErrors; a
+// BadResource is a socket closed under a pending call.
+function codeOf(error: unknown): ConnectionErrorCode {
+  const errors = Deno.errors;
+  if (error instanceof errors.ConnectionReset) return "ECONNRESET";
+  if (error instanceof errors.BrokenPipe) return "EPIPE";
+  if (error instanceof errors.BadResource) return "EPIPE";
+  if (error instanceof errors.ConnectionAborted) return "ECONNABORTED";
+  if (error instanceof errors.TimedOut) return "ETIMEDOUT";
+  if (error instanceof errors.InvalidData) return "EPROTO";
+  return "EIO";
+}
+
 class DenoTransport implements ConnectionTransport {
   readonly localAddr: Addr;
   readonly remoteAddr: Addr;
+  readonly alpnProtocol: string | null;
   #conn: Deno.Conn;
   #closed = false;
   // Bun's sockets never delay small writes (TCP_NODELAY); neither do these,
@@ -48,9 +68,11 @@ class DenoTransport implements ConnectionTransport {
   #nagle: boolean;
   #wrote = false;
 
-  constructor(conn: Deno.Conn) {
+  constructor(conn: Deno.Conn, alpnProtocol: string | null = null) {
     this.#conn = conn;
-    this.#nagle = conn.localAddr.transport === "tcp";
+    this.alpnProtocol = alpnProtocol;
+    this.#nagle = conn.localAddr.transport === "tcp" &&
+      typeof (conn as Deno.TcpConn).setNoDelay === "function";
     this.localAddr = toAddr(conn.localAddr);
     this.remoteAddr = toAddr(conn.remoteAddr);
   }
@@ -64,29 +86,72 @@ class DenoTransport implements ConnectionTransport {
       return chunk;
     }, (error) => {
       giveBack(buffer);
-      // A read cut short by our own close() is the end of the stream.
-      if (this.#closed) return null;
-      throw error;
+      return this.#readFailed(error);
     });
   }
 
+  readInto(buffer: Uint8Array): Promise<number | null> {
+    if (this.#closed) return Promise.resolve(null);
+    return this.#conn.read(buffer).catch(this.#onReadError);
+  }
+
+  #onReadError = (error: unknown): null => this.#readFailed(error);
+
+  #readFailed(error: unknown): null {
+    // A read cut short by our own close() is the end of the stream.
+    if (this.#closed) return null;
+    throw toConnectionError(error, "read from the connection", codeOf(error));
+  }
+
   write(chunk: Uint8Array): Promise<void> {
+    if (this.#closed) return Promise.reject(cannotWrite("it is closed"));
     if (this.#nagle && (this.#wrote || chunk.length > FIRST_SEGMENT)) {
       this.#nagle = false;
-      try {
-        (this.#conn as Deno.TcpConn).setNoDelay(true);
-      } catch {
-        // A socket that cannot take the option is broken: the write says so.
-      }
+      this.#noDelay(true);
     }
     this.#wrote = true;
-    return this.#conn.write(chunk).then((n) =>
-      n < chunk.length ? this.write(chunk.subarray(n)) : undefined
+    return this.#conn.write(chunk).then(
+      (n) => n < chunk.length ? this.write(chunk.subarray(n)) : undefined,
+      this.#onWriteError,
     );
   }
 
+  #onWriteError = (error: unknown): never => {
+    throw toConnectionError(error, "write to the connection", codeOf(error));
+  };
+
   closeWrite(): Promise<void> {
-    return this.#conn.closeWrite();
+    return this.#conn.closeWrite().catch((error) => {
+      throw toConnectionError(error, "shut down the connection", codeOf(error));
+    });
+  }
+
+  setNoDelay(on: boolean): void {
+    // The caller's choice from now on: no automatic switch.
+    if (this.localAddr.transport !== "tcp") return;
+    this.#nagle = false;
+    this.#noDelay(on);
+  }
+
+  setKeepAlive(on: boolean): void {
+    if (typeof (this.#conn as Deno.TcpConn).setKeepAlive !== "function") {
+      return;
+    }
+    try {
+      (this.#conn as Deno.TcpConn).setKeepAlive(on);
+    } catch {
+      // A broken socket: its next read or write says so.
+    }
+  }
+
+  #noDelay(on: boolean): void {
+    // A TLS connection has no such option under Deno.
+    if (typeof (this.#conn as Deno.TcpConn).setNoDelay !== "function") return;
+    try {
+      (this.#conn as Deno.TcpConn).setNoDelay(on);
+    } catch {
+      // A socket that cannot take the option is broken: the write says so.
+    }
   }
 
   close(): void {
@@ -133,6 +198,143 @@ class DenoListener implements RawListener {
   }
 }
 
+// A handshake's outcome; `null` once the listener was closed.
+type Accepted =
+  | { ok: true; transport: DenoTransport | null }
+  | { ok: false; error: unknown };
+
+// A TLS listener: each accepted connection completes its handshake before
+// it is handed out, without holding up the accepts behind it (a client
+// that never finishes its handshake would otherwise stop the listener).
+// While someone waits, connections are accepted and their handshakes run
+// side by side; the first to complete settles the wait, the others queue.
+class DenoTlsListener implements RawListener {
+  readonly addr: Addr;
+  #listener: Deno.TlsListener;
+  #closed = false;
+  #accepting = false;
+  #done: Accepted[] = [];
+  #waiter: PromiseWithResolvers<DenoTransport | null> | null = null;
+  // Handshakes in progress, with the timers that end them.
+  #handshaking = new Map<Deno.TlsConn, ReturnType<typeof setTimeout>>();
+  #timeoutMs: number;
+
+  constructor(listener: Deno.TlsListener, handshakeTimeoutMs: number) {
+    this.#listener = listener;
+    this.#timeoutMs = handshakeTimeoutMs;
+    this.addr = toAddr(listener.addr);
+  }
+
+  accept(): Promise<DenoTransport | null> {
+    if (this.#closed) return Promise.resolve(null);
+    const done = this.#done.shift();
+    if (done !== undefined) {
+      return done.ok
+        ? Promise.resolve(done.transport)
+        : Promise.reject(done.error);
+    }
+    this.#waiter ??= Promise.withResolvers();
+    void this.#acceptWhileWaited();
+    return this.#waiter.promise;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#listener.close();
+    } catch {
+      // Already closed: nothing left to release.
+    }
+    for (const [conn, timer] of this.#handshaking) {
+      clearTimeout(timer);
+      conn.close();
+    }
+    this.#handshaking.clear();
+    for (const done of this.#done.splice(0)) {
+      if (done.ok) done.transport?.close();
+    }
+    this.#settle({ ok: true, transport: null });
+  }
+
+  async #acceptWhileWaited(): Promise<void> {
+    if (this.#accepting) return;
+    this.#accepting = true;
+    try {
+      while (this.#waiter !== null && !this.#closed) {
+        let conn: Deno.TlsConn;
+        try {
+          conn = await this.#listener.accept();
+        } catch (error) {
+          if (this.#closed || error instanceof Deno.errors.BadResource) {
+            this.#settle({ ok: true, transport: null });
+            return;
+          }
+          this.#settle({ ok: false, error });
+          continue;
+        }
+        if (this.#closed) {
+          conn.close();
+          return;
+        }
+        void this.#handshake(conn);
+      }
+    } finally {
+      this.#accepting = false;
+    }
+  }
+
+  async #handshake(conn: Deno.TlsConn): Promise<void> {
+    const timeoutMs = this.#timeoutMs;
+    // A handshake on a socket closed under it may never settle: the timer
+    // reports the timeout itself.
+    this.#handshaking.set(
+      conn,
+      setTimeout(() => {
+        this.#handshaking.delete(conn);
+        conn.close();
+        this.#settle({
+          ok: false,
+          error: new ConnectionError(
+            `Cannot complete the TLS handshake: ETIMEDOUT: none within ${timeoutMs} ms`,
+            "ETIMEDOUT",
+          ),
+        });
+      }, timeoutMs),
+    );
+    let accepted: Accepted;
+    try {
+      const { alpnProtocol } = await conn.handshake();
+      accepted = { ok: true, transport: new DenoTransport(conn, alpnProtocol) };
+    } catch (error) {
+      accepted = {
+        ok: false,
+        error: toConnectionError(error, "complete the TLS handshake", "EPROTO"),
+      };
+    }
+    const timer = this.#handshaking.get(conn);
+    // Timed out or closed with the listener meanwhile: already dealt with.
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.#handshaking.delete(conn);
+    if (!accepted.ok) conn.close();
+    this.#settle(accepted);
+  }
+
+  #settle(accepted: Accepted): void {
+    const waiter = this.#waiter;
+    if (waiter === null) {
+      if (!accepted.ok || accepted.transport !== null) {
+        this.#done.push(accepted);
+      }
+      return;
+    }
+    this.#waiter = null;
+    if (accepted.ok) waiter.resolve(accepted.transport);
+    else waiter.reject(accepted.error);
+  }
+}
+
 function isDenoListener(value: object): value is Deno.Listener {
   const candidate = value as Partial<Deno.Listener>;
   const transport = candidate.addr?.transport;
@@ -144,16 +346,29 @@ function isDenoListener(value: object): value is Deno.Listener {
 /** Deno's network layer. */
 export const denoNet: NetRuntime = {
   listen(addr: BindAddr): RawListener {
-    return new DenoListener(
-      addr.transport === "unix"
-        ? Deno.listen({ transport: "unix", path: addr.path })
-        : Deno.listen({
-          hostname: addr.hostname,
-          port: addr.port,
-          // Asked for only when wanted: without --unstable-net, Deno exits
-          // the process at the mere sight of it.
-          ...(addr.reusePort ? { reusePort: true } : {}),
-        }),
+    if (addr.transport === "unix") {
+      return new DenoListener(
+        Deno.listen({ transport: "unix", path: addr.path }),
+      );
+    }
+    const { hostname, port, tls } = addr;
+    // Asked for only when wanted: without --unstable-net, Deno exits the
+    // process at the mere sight of it.
+    const shared = addr.reusePort ? { reusePort: true } : {};
+    if (tls === undefined) {
+      return new DenoListener(Deno.listen({ hostname, port, ...shared }));
+    }
+    const { cert, key, alpnProtocols, handshakeTimeoutMs } = tls;
+    return new DenoTlsListener(
+      Deno.listenTls({
+        hostname,
+        port,
+        cert,
+        key,
+        ...(alpnProtocols === undefined ? {} : { alpnProtocols }),
+        ...shared,
+      }),
+      handshakeTimeoutMs,
     );
   },
   adopt(listener: object): RawListener | null {

@@ -83,6 +83,28 @@ export function notAnAbortSignal(what: string, value: unknown): TypeError {
 }
 
 /**
+ * The error for an argument that breaks a rule: "<what> must be <rule>:
+ * current value is <value>". Callers test inline and call this only to
+ * throw.
+ *
+ * @param what The start of the message, e.g. "Cannot open listener as
+ * 'hostname'".
+ * @param rule What the value must be, e.g. "a host name or an IP address".
+ * @param value The argument.
+ * @param type `TypeError` (the default) or `RangeError`.
+ */
+export function argumentError(
+  what: string,
+  rule: string,
+  value: unknown,
+  type: typeof TypeError | typeof RangeError = TypeError,
+): TypeError | RangeError {
+  return new type(
+    `${what} must be ${rule}: current value is ${formatValue(value)}`,
+  );
+}
+
+/**
  * Throws a `TypeError` unless `value` is a number, and a `RangeError` unless
  * it is finite and, when `min` is given, at least `min`.
  *
@@ -98,15 +120,9 @@ export function assertFiniteNumber(
   const rule = min === undefined
     ? "a finite number"
     : `a finite number >= ${min}`;
-  if (typeof value !== "number") {
-    throw new TypeError(
-      `${what} must be ${rule}: current value is ${formatValue(value)}`,
-    );
-  }
+  if (typeof value !== "number") throw argumentError(what, rule, value);
   if (!Number.isFinite(value) || (min !== undefined && value < min)) {
-    throw new RangeError(
-      `${what} must be ${rule}: current value is ${formatValue(value)}`,
-    );
+    throw argumentError(what, rule, value, RangeError);
   }
 }
 

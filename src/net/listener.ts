@@ -1,352 +1,51 @@
 // Copyright 2026 the iox authors. MIT license.
 // NetListener: accepting on many sockets. Guarantees: ../listener.ts.
 
-import { Connection } from "./connection.ts";
+import { Connection, type ConnectionOptions } from "./connection.ts";
+import { ConnectionError } from "./connection_error.ts";
 import type { Addr, ConnectionTransport } from "./connection.ts";
-import { net, type RawListener, resolver } from "../_runtime/net.ts";
+import { AcceptedSet } from "./_accepted.ts";
 import {
-  formatValue,
+  ProxiedTransport,
+  PROXY_HEADER_TIMEOUT_MS,
+  readProxyHeader,
+} from "./_proxy_protocol.ts";
+import { bindAddress } from "./_bind.ts";
+import { HandOff } from "./_hand_off.ts";
+import {
+  checkListenerOptions,
+  type ClientHandler,
+  type ClientHandlerOptions,
+  type NetListenerOptions,
+  type NetListenerStats,
+  type ShutdownOptions,
+  type WaitClientOptions,
+} from "./listener_options.ts";
+import { LongTimeout } from "../_util/long_timeout.ts";
+import { net, type RawListener } from "../_runtime/net.ts";
+import {
+  argumentError,
+  assertMs,
+  notAFunction,
   notAnAbortSignal,
   optionsObject,
 } from "../_util/validate.ts";
-import { isIpLiteral } from "./_ip.ts";
+import { type ListenAddress, parseListenAddress } from "./_address.ts";
 import { internals } from "./_listener_internals.ts";
 
-/** A TCP address to listen on. */
-export interface TcpListenAddress {
-  /**
-   * `"tcp"`, or leave it out.
-   *
-   * @default {"tcp"}
-   */
-  transport?: "tcp";
-  /**
-   * An IP address or a name; a name listens on every address it resolves
-   * to. IPv6 addresses may be written with or without brackets.
-   *
-   * @default {"0.0.0.0"}
-   */
-  hostname?: string;
-  /** The port, 0 for one chosen by the system. */
-  port: number;
-}
+export type {
+  ListenAddress,
+  TcpListenAddress,
+  UnixListenAddress,
+} from "./_address.ts";
+export type * from "./listener_options.ts";
 
-/** A Unix domain socket to listen on. */
-export interface UnixListenAddress {
-  /** Always `"unix"`. */
-  transport: "unix";
-  /** The socket file to create; it must not exist. */
-  path: string;
-}
+export { PROXY_HEADER_TIMEOUT_MS } from "./_proxy_protocol.ts";
 
-/**
- * An address for {@linkcode NetListener.open}: an object, or a string
- * `"host:port"`, `"[ipv6]:port"` or `"unix:path"`.
- */
-export type ListenAddress = string | TcpListenAddress | UnixListenAddress;
+/** How long {@linkcode NetListener.shutdown} waits by default, in ms. */
+export const SHUTDOWN_TIMEOUT_MS = 30_000;
 
-/**
- * Where a client handler can be run instead of on accept: anything with
- * asio's `post`, such as iox's `Executor` or `Strand`.
- */
-export interface HandlerExecutor {
-  /**
-   * Queues `handler` to run later.
-   *
-   * @param handler The function to run.
-   */
-  post(handler: () => unknown): void;
-}
-
-/**
- * Receives each accepted connection. It owns the connection: close it when
- * done (or let `conn.readable.pipeTo(conn.writable)` finish).
- *
- * @param conn The accepted connection.
- * @param listener The listener that accepted it.
- * @returns Anything; a returned promise that rejects counts as a failure.
- */
-export type ClientHandler = (
-  conn: Connection,
-  listener: NetListener,
-) => unknown;
-
-/** Options for {@linkcode NetListener}. */
-export interface NetListenerOptions {
-  /**
-   * A name for messages and debugging, as QEMU's `qio_net_listener_set_name`.
-   *
-   * @default {"net-listener"}
-   */
-  name?: string;
-  /**
-   * The most connections accepted and not yet closed; past it, new
-   * connections are closed at once and counted in `stats.rejected`.
-   *
-   * @default {Infinity}
-   */
-  maxConnections?: number;
-  /**
-   * Receives what goes wrong without a caller to reject: a client handler
-   * that throws or rejects, an `onDispose` that throws, a failed accept.
-   *
-   * @default {(error) => console.error(error)}
-   */
-  onError?: (error: unknown) => void;
-}
-
-/** Options for {@linkcode NetListener.setClientHandler}. */
-export interface ClientHandlerOptions {
-  /**
-   * Post each call of the handler (and `onDispose`) to this executor
-   * instead of calling it on accept.
-   *
-   * @default {undefined}
-   */
-  executor?: HandlerExecutor;
-  /**
-   * Called exactly once after this handler was replaced or cleared and can
-   * no longer be called.
-   *
-   * @default {undefined}
-   */
-  onDispose?: () => void;
-}
-
-/** Options for {@linkcode NetListener.waitClient}. */
-export interface WaitClientOptions {
-  /**
-   * Stops waiting: the call rejects with the signal's reason.
-   *
-   * @default {undefined}
-   */
-  signal?: AbortSignal;
-}
-
-/** Counters of a {@linkcode NetListener}. */
-export interface NetListenerStats {
-  /** Connections accepted and handed out or queued. */
-  accepted: number;
-  /** Connections closed at once because `maxConnections` was reached. */
-  rejected: number;
-  /** Accepted connections not yet closed. */
-  active: number;
-  /**
-   * Client handlers that threw or rejected, or could not be posted to their
-   * executor.
-   */
-  errors: number;
-}
-
-interface Registration {
-  handler: ClientHandler;
-  executor: HandlerExecutor | undefined;
-  onDispose: (() => void) | undefined;
-  pending: number;
-  disposed: boolean;
-}
-
-interface Waiter {
-  settle(conn: Connection | null): void;
-}
-
-type Bind =
-  | { transport: "tcp"; hostname: string; port: number }
-  | { transport: "unix"; path: string };
-
-interface Spec {
-  label: string;
-  bind: Bind;
-}
-
-const PORT_RETRIES = 8;
 const MAX_BACKOFF_MS = 1000;
-
-function checkPort(port: unknown, where: string): number {
-  if (typeof port !== "number") {
-    throw new TypeError(
-      `Cannot open listener${where} as 'port' must be an integer in 0..65535: current value is ${
-        formatValue(port)
-      }`,
-    );
-  }
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(
-      `Cannot open listener${where} as 'port' must be an integer in 0..65535: current value is ${port}`,
-    );
-  }
-  return port;
-}
-
-// A host name of letters, digits, '-' and '_' in dot-separated labels, or
-// an IPv6 literal (hex digits and colons, an embedded IPv4 part, a zone).
-const HOST_NAME = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\.?$/;
-const IPV6 = /^[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*(%[A-Za-z0-9_.-]+)?$/;
-
-function checkHostname(hostname: string, where: string): string {
-  if (!HOST_NAME.test(hostname) && !IPV6.test(hostname)) {
-    throw new TypeError(
-      `Cannot open listener${where} as 'hostname' must be a host name or an IP address: current value is ${
-        formatValue(hostname)
-      }`,
-    );
-  }
-  return hostname;
-}
-
-function checkPath(path: string): string {
-  if (path.includes("\0")) {
-    throw new TypeError(
-      `Cannot open listener as 'path' must not contain a NUL character: current value is ${
-        formatValue(path)
-      }`,
-    );
-  }
-  return path;
-}
-
-function tcpLabel(hostname: string, port: number): string {
-  return hostname.includes(":")
-    ? `[${hostname}]:${port}`
-    : `${hostname}:${port}`;
-}
-
-function parseString(address: string): Spec {
-  if (address.startsWith("unix:")) {
-    const path = address.slice("unix:".length);
-    if (path === "") {
-      throw new TypeError(
-        `Cannot open listener as address 'unix:' must name a socket path`,
-      );
-    }
-    return {
-      label: address,
-      bind: { transport: "unix", path: checkPath(path) },
-    };
-  }
-  const bracketed = /^\[([^\]]+)\]:([^:]*)$/.exec(address);
-  const colon = address.lastIndexOf(":");
-  const hostname = bracketed ? bracketed[1] : address.slice(0, colon);
-  const port = bracketed ? bracketed[2] : address.slice(colon + 1);
-  if (
-    hostname === undefined || port === undefined || hostname === "" ||
-    (bracketed ? !hostname.includes(":") : colon < 0 || hostname.includes(":"))
-  ) {
-    throw new TypeError(
-      `Cannot open listener as address '${address}' must be 'host:port', '[ipv6]:port' or 'unix:path'`,
-    );
-  }
-  const where = ` on '${address}'`;
-  return {
-    label: address,
-    bind: {
-      transport: "tcp",
-      hostname: checkHostname(hostname, where),
-      port: checkPort(/^[-+]?\d+$/.test(port) ? Number(port) : port, where),
-    },
-  };
-}
-
-function parseObject(address: Record<string, unknown>): Spec {
-  const { transport } = address;
-  if (transport === "unix") {
-    const { path } = address;
-    if (typeof path !== "string" || path === "") {
-      throw new TypeError(
-        `Cannot open listener as 'path' must be a non-empty string: current value is ${
-          formatValue(path)
-        }`,
-      );
-    }
-    return {
-      label: `unix:${path}`,
-      bind: { transport: "unix", path: checkPath(path) },
-    };
-  }
-  if (transport !== undefined && transport !== "tcp") {
-    throw new TypeError(
-      `Cannot open listener as 'transport' must be "tcp" or "unix": current value is ${
-        formatValue(transport)
-      }`,
-    );
-  }
-  const port = checkPort(address.port, "");
-  const given = address.hostname ?? "0.0.0.0";
-  if (typeof given !== "string" || given === "") {
-    throw new TypeError(
-      `Cannot open listener as 'hostname' must be a non-empty string: current value is ${
-        formatValue(given)
-      }`,
-    );
-  }
-  const bracketed = /^\[(.*:.*)\]$/.exec(given);
-  const hostname = checkHostname(bracketed ? bracketed[1]! : given, "");
-  return {
-    label: tcpLabel(hostname, port),
-    bind: { transport: "tcp", hostname, port },
-  };
-}
-
-function parse(address: unknown): Spec {
-  if (typeof address === "string") return parseString(address);
-  if (typeof address === "object" && address !== null) {
-    return parseObject(address as Record<string, unknown>);
-  }
-  throw new TypeError(
-    `Cannot open listener as an address must be a string or an object: current value is ${
-      formatValue(address)
-    }`,
-  );
-}
-
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
-}
-
-function openError(spec: Spec, error: unknown, bound?: string): Error {
-  const code = codeOf(error);
-  const message = error instanceof Error ? error.message : String(error);
-  const at = bound !== undefined && bound !== spec.label ? ` (${bound})` : "";
-  return new Error(
-    `Cannot open listener on '${spec.label}'${at}: ${
-      code && !message.includes(code) ? `${code}: ` : ""
-    }${message}`,
-    { cause: error },
-  );
-}
-
-// Counts the connection as active until its socket is released.
-class CountedTransport implements ConnectionTransport {
-  readonly localAddr: Addr;
-  readonly remoteAddr: Addr;
-  #inner: ConnectionTransport;
-  #release: () => void;
-
-  constructor(inner: ConnectionTransport, release: () => void) {
-    this.#inner = inner;
-    this.#release = release;
-    this.localAddr = inner.localAddr;
-    this.remoteAddr = inner.remoteAddr;
-  }
-
-  read(): Promise<Uint8Array | null> {
-    return this.#inner.read();
-  }
-
-  write(chunk: Uint8Array): Promise<void> {
-    return this.#inner.write(chunk);
-  }
-
-  closeWrite(): Promise<void> {
-    return this.#inner.closeWrite();
-  }
-
-  close(): void {
-    this.#inner.close();
-    this.#release();
-  }
-}
 
 /**
  * Listens on many sockets and hands every accepted connection to one client
@@ -388,14 +87,19 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
   #loops = new Set<Promise<void>>();
   #wake: PromiseWithResolvers<void> | null = null;
   #sleepers = new Set<() => void>();
-  #handler: Registration | null = null;
-  #waiters: Waiter[] = [];
-  #ready: Connection[] = [];
+  #handOff: HandOff = new HandOff(
+    this,
+    (error) => this.#report(error),
+    () => this.#wakeLoops(),
+  );
+  #connections = new AcceptedSet();
+  #onReject: ((conn: Connection) => unknown) | undefined;
+  #proxyProtocol: boolean;
+  #removeStaleSocket: boolean;
   #accepted = 0;
   #rejected = 0;
-  #active = 0;
-  #errors = 0;
-  #release = () => void this.#active--;
+
+  #connectionOptions: ConnectionOptions;
   #reusePort = false;
 
   static {
@@ -408,42 +112,31 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
    * Creates a listener that listens nowhere yet: call
    * {@linkcode NetListener.open} or {@linkcode NetListener.add}.
    *
-   * @param options The `name`, `maxConnections` and `onError`.
-   * @throws {TypeError} If `name` is not a string or `onError` not a function.
-   * @throws {RangeError} If `maxConnections` is not a positive integer or `Infinity`.
+   * @param options The `name`, `maxConnections`, `onReject`,
+   * `proxyProtocol`, `removeStaleSocket`, `idleTimeoutMs` and `onError`.
+   * @throws {TypeError} If `name` is not a string, `onReject` or `onError`
+   * not a function, `proxyProtocol` or `removeStaleSocket` not a boolean,
+   * `idleTimeoutMs` not a number.
+   * @throws {RangeError} If `maxConnections` is not a positive integer or
+   * `Infinity`, or `idleTimeoutMs` not positive.
    */
   constructor(options?: NetListenerOptions) {
-    const { name = "net-listener", maxConnections = Infinity, onError } =
-      optionsObject(options, "create listener");
-    if (typeof name !== "string") {
-      throw new TypeError(
-        `Cannot create listener as 'name' must be a string: current value is ${
-          formatValue(name)
-        }`,
-      );
-    }
-    if (
-      typeof maxConnections !== "number" ||
-      !(Number.isInteger(maxConnections) || maxConnections === Infinity) ||
-      maxConnections < 1
-    ) {
-      throw new RangeError(
-        `Cannot create listener as 'maxConnections' must be a positive integer: current value is ${
-          formatValue(maxConnections)
-        }`,
-      );
-    }
-    if (onError !== undefined && typeof onError !== "function") {
-      throw new TypeError(
-        `Cannot create listener as 'onError' must be a function: current value is ${
-          formatValue(onError)
-        }`,
-      );
-    }
+    const {
+      name,
+      maxConnections,
+      onReject,
+      proxyProtocol,
+      removeStaleSocket,
+      onError,
+      idleTimeoutMs,
+    } = checkListenerOptions(options);
+    this.#connectionOptions = { idleTimeoutMs };
     this.#name = name;
     this.#maxConnections = maxConnections;
-    this.#onError = onError ??
-      ((error) => console.error(`NetListener '${name}':`, error));
+    this.#onReject = onReject;
+    this.#proxyProtocol = proxyProtocol;
+    this.#removeStaleSocket = removeStaleSocket;
+    this.#onError = onError;
   }
 
   /** The name given to the constructor. */
@@ -466,8 +159,8 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     return {
       accepted: this.#accepted,
       rejected: this.#rejected,
-      active: this.#active,
-      errors: this.#errors,
+      active: this.#connections.size,
+      errors: this.#handOff.errors,
     };
   }
 
@@ -505,11 +198,15 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
         "Cannot open listener as the address list is empty",
       );
     }
-    const specs = list.map(parse);
+    const specs = list.map(parseListenAddress);
     const opened: RawListener[] = [];
     const epoch = this.#disconnects;
     try {
-      for (const spec of specs) opened.push(...await this.#bind(spec));
+      for (const spec of specs) {
+        opened.push(
+          ...await bindAddress(spec, this.#removeStaleSocket, this.#reusePort),
+        );
+      }
       // A disconnect() that resolved while this call was binding (a name
       // lookup is asynchronous) must not be undone by it.
       if (this.#disconnects !== epoch) {
@@ -550,11 +247,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       ? net.adopt(listener)
       : null;
     if (raw === null) {
-      throw new TypeError(
-        `Cannot add listener as it must be ${net.adoptable}: current value is ${
-          formatValue(listener)
-        }`,
-      );
+      throw argumentError("Cannot add listener as it", net.adoptable, listener);
     }
     this.#start(raw);
     return raw.addr;
@@ -588,10 +281,10 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     options?: ClientHandlerOptions,
   ): void {
     if (handler !== null && typeof handler !== "function") {
-      throw new TypeError(
-        `Cannot set client handler as it must be a function or null: current value is ${
-          formatValue(handler)
-        }`,
+      throw argumentError(
+        "Cannot set client handler as it",
+        "a function or null",
+        handler,
       );
     }
     const { executor, onDispose } = optionsObject(
@@ -599,39 +292,16 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       "set client handler",
     );
     if (executor !== undefined && typeof executor?.post !== "function") {
-      throw new TypeError(
-        `Cannot set client handler as 'executor' must have a post() method: current value is ${
-          formatValue(executor)
-        }`,
+      throw argumentError(
+        "Cannot set client handler as 'executor'",
+        "an object with a post() method",
+        executor,
       );
     }
     if (onDispose !== undefined && typeof onDispose !== "function") {
-      throw new TypeError(
-        `Cannot set client handler as 'onDispose' must be a function: current value is ${
-          formatValue(onDispose)
-        }`,
-      );
+      throw notAFunction("Cannot set client handler as 'onDispose'", onDispose);
     }
-    const old = this.#handler;
-    const current: Registration | null = handler === null ? null : {
-      handler,
-      executor,
-      onDispose,
-      pending: 0,
-      disposed: false,
-    };
-    this.#handler = current;
-    if (old !== null) {
-      old.disposed = true;
-      if (old.pending === 0) this.#dispose(old, true);
-    }
-    if (current === null) return;
-    while (this.#handler === current) {
-      const conn = this.#ready.shift();
-      if (conn === undefined) break;
-      this.#invoke(current, conn);
-    }
-    this.#wakeLoops();
+    this.#handOff.setHandler(handler, executor, onDispose);
   }
 
   /**
@@ -699,31 +369,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
    * `next()` then reports the end and takes no connection.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<Connection> {
-    const stop = new AbortController();
-    const end: IteratorReturnResult<undefined> = {
-      done: true,
-      value: undefined,
-    };
-    const take = (signal: AbortSignal) => this.#take(signal);
-    return {
-      async next(): Promise<IteratorResult<Connection, undefined>> {
-        if (stop.signal.aborted) return end;
-        try {
-          const conn = await take(stop.signal);
-          return conn === null ? end : { done: false, value: conn };
-        } catch (error) {
-          if (stop.signal.aborted) return end;
-          throw error;
-        }
-      },
-      return(): Promise<IteratorReturnResult<undefined>> {
-        stop.abort();
-        return Promise.resolve(end);
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
+    return this.#handOff.iterate(() => this.#raws.size > 0);
   }
 
   /**
@@ -752,68 +398,74 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     this.#raws.clear();
     this.#wakeLoops();
     for (const wakeUp of this.#sleepers) wakeUp();
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const waiter of waiters) waiter.settle(null);
+    this.#handOff.endWaiters();
     await Promise.all(this.#loops);
   }
 
   /**
+   * Stops gracefully: {@linkcode NetListener.disconnect}, then waits until
+   * every accepted connection has closed; those still open after
+   * `timeoutMs` are closed. Connections go on working meanwhile, so a
+   * request in flight completes intact; one whose PROXY protocol header is
+   * still being read is waited for as well, and handed out if it completes.
+   *
+   * @example Usage
+   * ```ts
+   * import { NetListener } from "@iox/iox/listener";
+   * import assert from "node:assert/strict";
+   * import { once } from "node:events";
+   * import { connect } from "node:net";
+   *
+   * const listener = new NetListener();
+   * const [addr] = await listener.open("127.0.0.1:0");
+   * assert.equal(addr?.transport, "tcp");
+   * listener.setClientHandler((conn) => conn.readable.pipeTo(conn.writable));
+   * const client = connect(addr.port, "127.0.0.1");
+   * client.write("request");
+   * assert.equal(String((await once(client, "data"))[0]), "request");
+   * const stopped = listener.shutdown({ timeoutMs: 10_000 });
+   * assert.equal(listener.connected, false);
+   * client.end(); // the client is done: the echo closes its connection
+   * await stopped;
+   * assert.equal(listener.stats.active, 0);
+   * ```
+   *
+   * @param options The `timeoutMs` after which the rest are closed.
+   * @returns A promise that resolves once `stats.active` is 0.
+   * @throws {TypeError} If `timeoutMs` is not a number.
+   * @throws {RangeError} If `timeoutMs` is negative or NaN.
+   */
+  async shutdown(options?: ShutdownOptions): Promise<void> {
+    const { timeoutMs = SHUTDOWN_TIMEOUT_MS } = optionsObject(
+      options,
+      "shut down listener",
+    );
+    assertMs(timeoutMs, "Cannot shut down listener as 'timeoutMs'", true);
+    await this.disconnect();
+    if (this.#connections.size === 0) return;
+    const deadline = new LongTimeout(
+      () => this.#connections.close(),
+      timeoutMs,
+    );
+    try {
+      await this.#connections.empty();
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  /**
    * Disconnects, clears the handler (calling its `onDispose`) and closes
-   * the accepted connections that nobody took.
+   * the accepted connections that nobody took, those whose PROXY protocol
+   * header is still being read included.
    *
    * @returns A promise that resolves when done.
    */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.disconnect();
     this.setClientHandler(null);
-    const ready = this.#ready;
-    this.#ready = [];
-    for (const conn of ready) conn.close();
-  }
-
-  async #bind(spec: Spec): Promise<RawListener[]> {
-    const { bind } = spec;
-    if (bind.transport === "unix") {
-      try {
-        return [net.listen(bind)];
-      } catch (error) {
-        throw openError(spec, error);
-      }
-    }
-    let hosts: string[];
-    if (isIpLiteral(bind.hostname)) {
-      hosts = [bind.hostname];
-    } else {
-      try {
-        hosts = await resolver.resolveHost(bind.hostname);
-      } catch (error) {
-        throw openError(spec, error);
-      }
-    }
-    for (let attempt = 1;; attempt++) {
-      const group: RawListener[] = [];
-      let port = bind.port;
-      let host: string | undefined;
-      try {
-        for (host of hosts) {
-          const raw = net.listen({
-            transport: "tcp",
-            hostname: host,
-            port,
-            reusePort: this.#reusePort,
-          });
-          group.push(raw);
-          if (port === 0 && raw.addr.transport === "tcp") port = raw.addr.port;
-        }
-        return group;
-      } catch (error) {
-        for (const raw of group) raw.close();
-        const retry = bind.port === 0 && group.length > 0 &&
-          codeOf(error) === "EADDRINUSE" && attempt < PORT_RETRIES;
-        if (!retry) throw openError(spec, error, tcpLabel(host ?? "", port));
-      }
-    }
+    this.#connections.close(true);
+    this.#handOff.closeQueued();
   }
 
   #start(raw: RawListener): void {
@@ -828,7 +480,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     let backoff = 0;
     try {
       while (this.#raws.has(raw)) {
-        if (this.#handler === null && this.#waiters.length === 0) {
+        if (!this.#handOff.wanted) {
           await (this.#wake ??= Promise.withResolvers()).promise;
           continue;
         }
@@ -838,8 +490,10 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
           backoff = 0;
         } catch (error) {
           if (!this.#raws.has(raw)) break;
-          // Out of file descriptors, say: report, back off, go on.
           this.#report(error);
+          // One connection's failed TLS handshake: the listener is fine.
+          if (error instanceof ConnectionError) continue;
+          // Out of file descriptors, say: back off, go on.
           backoff = Math.min(Math.max(backoff * 2, 5), MAX_BACKOFF_MS);
           await this.#sleep(backoff);
           continue;
@@ -871,112 +525,65 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
   }
 
   #deliver(transport: ConnectionTransport): void {
-    if (this.#active >= this.#maxConnections) {
+    if (this.#connections.size >= this.#maxConnections) {
       this.#rejected++;
-      transport.close();
+      if (this.#onReject === undefined) transport.close();
+      else this.#refuse(transport);
       return;
     }
-    this.#accepted++;
-    this.#active++;
-    const conn = new Connection(new CountedTransport(transport, this.#release));
-    const waiter = this.#waiters.shift();
-    if (waiter !== undefined) waiter.settle(conn);
-    else if (this.#handler !== null) this.#invoke(this.#handler, conn);
-    else this.#ready.push(conn);
-  }
-
-  #take(signal: AbortSignal | undefined): Promise<Connection | null> {
-    const conn = this.#ready.shift();
-    if (conn !== undefined) return Promise.resolve(conn);
-    if (this.#raws.size === 0) return Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        const index = this.#waiters.indexOf(waiter);
-        if (index >= 0) this.#waiters.splice(index, 1);
-        reject(signal?.reason);
-      };
-      const waiter: Waiter = {
-        settle(conn) {
-          signal?.removeEventListener("abort", onAbort);
-          resolve(conn);
-        },
-      };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.#waiters.push(waiter);
-      this.#wakeLoops();
+    const counted = this.#connections.add(transport);
+    if (!this.#proxyProtocol) {
+      this.#handOut(
+        counted.conn = new Connection(counted, this.#connectionOptions),
+      );
+      return;
+    }
+    readProxyHeader(counted, PROXY_HEADER_TIMEOUT_MS).then((start) => {
+      if (counted.closed) return;
+      const conn = new Connection(
+        new ProxiedTransport(counted, start),
+        this.#connectionOptions,
+      );
+      this.#handOut(counted.conn = conn);
+    }, (error) => {
+      // Closed meanwhile by shutdown() or disposal: not the client's fault.
+      if (counted.closed) return;
+      counted.close();
+      this.#rejected++;
+      this.#report(error);
     });
   }
 
-  #invoke(registration: Registration, conn: Connection): void {
-    const { executor } = registration;
-    if (executor === undefined) {
-      this.#call(registration, conn);
-      return;
-    }
-    registration.pending++;
-    const done = () => {
-      if (--registration.pending === 0 && registration.disposed) {
-        this.#dispose(registration, false);
-      }
-    };
+  #handOut(conn: Connection): void {
+    this.#accepted++;
+    this.#handOff.handOut(conn);
+  }
+
+  #take(signal: AbortSignal | undefined): Promise<Connection | null> {
+    return this.#handOff.take(signal, this.#raws.size > 0);
+  }
+
+  // A connection past maxConnections, answered by onReject and closed.
+  async #refuse(transport: ConnectionTransport): Promise<void> {
+    let conn: Connection | undefined;
     try {
-      executor.post(() => {
-        try {
-          this.#call(registration, conn);
-        } finally {
-          done();
-        }
-      });
+      conn = new Connection(
+        this.#proxyProtocol
+          ? new ProxiedTransport(
+            transport,
+            await readProxyHeader(transport, PROXY_HEADER_TIMEOUT_MS),
+          )
+          : transport,
+        this.#connectionOptions,
+      );
+      await this.#onReject!(conn);
     } catch (error) {
-      // A full or closed queue: this connection cannot be handled.
-      this.#handlerFailed(error, conn);
-      done();
+      if (conn !== undefined) this.#handOff.errors++;
+      this.#report(error);
+    } finally {
+      if (conn !== undefined) conn.close();
+      else transport.close();
     }
-  }
-
-  #call(registration: Registration, conn: Connection): void {
-    try {
-      const result = registration.handler(conn, this) as
-        | { then?: unknown }
-        | null
-        | undefined;
-      if (typeof result?.then === "function") {
-        Promise.resolve(result).then(
-          undefined,
-          (error) => this.#handlerFailed(error, conn),
-        );
-      }
-    } catch (error) {
-      this.#handlerFailed(error, conn);
-    }
-  }
-
-  #handlerFailed(error: unknown, conn: Connection): void {
-    this.#errors++;
-    conn.close();
-    this.#report(error);
-  }
-
-  #dispose(registration: Registration, post: boolean): void {
-    const { onDispose, executor } = registration;
-    if (onDispose === undefined) return;
-    const call = () => {
-      try {
-        onDispose();
-      } catch (error) {
-        this.#report(error);
-      }
-    };
-    if (post && executor !== undefined) {
-      try {
-        executor.post(call);
-        return;
-      } catch (error) {
-        // onDispose runs exactly once: here, if it cannot run there.
-        this.#report(error);
-      }
-    }
-    call();
   }
 
   #report(error: unknown): void {

@@ -36,15 +36,10 @@
  * @module
  */
 
-import {
-  _ERR,
-  _HUP,
-  _IN,
-  type _Observation,
-  _observe,
-  _OUT,
-  Connection,
-} from "./connection.ts";
+import { Connection } from "./connection.ts";
+import { ERR, HUP, IN, type Observation, OUT } from "./_channel.ts";
+import { internals } from "./_internals.ts";
+import { nextTurn } from "../_runtime/event_loop.ts";
 import {
   notAFunction,
   notAnAbortSignal,
@@ -74,10 +69,10 @@ export const IOCondition: {
   readonly ERR: 8;
   /** The peer hung up: the end of the stream was reached. */
   readonly HUP: 16;
-} = Object.freeze({ IN: _IN, OUT: _OUT, ERR: _ERR, HUP: _HUP } as const);
+} = Object.freeze({ IN, OUT, ERR, HUP } as const);
 
-const ALL = _IN | _OUT | _ERR | _HUP;
-const READ_SIDE = _IN | _ERR | _HUP;
+const ALL = IN | OUT | ERR | HUP;
+const READ_SIDE = IN | ERR | HUP;
 
 /**
  * Called by {@linkcode watch} when the connection is ready.
@@ -126,8 +121,8 @@ class Watch implements IOWatch {
   #condition: number;
   #callback: WatchCallback;
   #onError: (error: unknown) => void;
-  #observation: _Observation | null = null;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #observation: Observation | null = null;
+  #scheduled = false;
   #running = false;
   #signal: AbortSignal | undefined;
   #onAbort = () => this.remove();
@@ -144,7 +139,7 @@ class Watch implements IOWatch {
     this.#onError = options?.onError ?? ((error) => console.error(error));
     const signal = options?.signal;
     if (signal?.aborted) return;
-    const observation = _observe(conn, () => this.#schedule());
+    const observation = internals.channel(conn).observe(() => this.#schedule());
     if (observation.closed) return;
     this.#observation = observation;
     if (signal) {
@@ -163,8 +158,6 @@ class Watch implements IOWatch {
     if (observation === null) return false;
     this.#observation = null;
     observation.cancel();
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
     this.#signal?.removeEventListener("abort", this.#onAbort);
     return true;
   }
@@ -180,16 +173,21 @@ class Watch implements IOWatch {
       this.remove();
       return;
     }
-    if (this.#timer !== undefined || this.#running) return;
+    if (this.#scheduled || this.#running) return;
     if ((observation.conditions & this.#condition) !== 0) {
-      this.#timer = setTimeout(() => this.#dispatch(), 0);
+      // A task of its own on the next turn: a zero timer is clamped to
+      // 1 ms or more, which a ping-pong over a watch paid on every event.
+      this.#scheduled = true;
+      nextTurn(this.#dispatcher);
     } else if (this.#condition & READ_SIDE) {
       observation.readAhead();
     }
   }
 
+  #dispatcher = () => this.#dispatch();
+
   #dispatch(): void {
-    this.#timer = undefined;
+    this.#scheduled = false;
     const observation = this.#observation;
     if (observation === null) return;
     const ready = observation.conditions & this.#condition;

@@ -3,89 +3,19 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import {
-  type Addr,
-  Connection,
-  type ConnectionTransport,
+  type Connection,
   IOCondition,
   NetListener,
   watch,
 } from "../../src/listener.ts";
 import { connected, connectTo, echo } from "../_net.ts";
+import { bytes, fake, text } from "./_fake_transport.ts";
 
 const { IN, OUT, ERR, HUP } = IOCondition;
-const bytes = (text: string) => new TextEncoder().encode(text);
-const text = (chunk: Uint8Array | undefined) => new TextDecoder().decode(chunk);
 
 /** Lets the timers that watches dispatch on run. */
 function timerTurn(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
-/** A transport driven by the test: push chunks, the end, or a failure. */
-class FakeTransport implements ConnectionTransport {
-  readonly localAddr: Addr = { transport: "unix", path: "local.sock" };
-  readonly remoteAddr: Addr = { transport: "unix", path: "" };
-  reads = 0;
-  closes = 0;
-  shutdowns = 0;
-  written: string[] = [];
-  holdWrites = false;
-  failWrites: Error | null = null;
-  #items: (Uint8Array | null | Error)[] = [];
-  #reader: PromiseWithResolvers<Uint8Array | null> | null = null;
-  #held: PromiseWithResolvers<void>[] = [];
-
-  push(item: Uint8Array | null | Error): void {
-    const reader = this.#reader;
-    if (reader === null) {
-      this.#items.push(item);
-      return;
-    }
-    this.#reader = null;
-    if (item instanceof Error) reader.reject(item);
-    else reader.resolve(item);
-  }
-
-  read(): Promise<Uint8Array | null> {
-    this.reads++;
-    assert.equal(this.#reader, null, "read() called while one is pending");
-    const item = this.#items.shift();
-    if (item instanceof Error) return Promise.reject(item);
-    if (item !== undefined) return Promise.resolve(item);
-    this.#reader = Promise.withResolvers();
-    return this.#reader.promise;
-  }
-
-  write(chunk: Uint8Array): Promise<void> {
-    if (this.failWrites) return Promise.reject(this.failWrites);
-    this.written.push(text(chunk));
-    if (!this.holdWrites) return Promise.resolve();
-    const held = Promise.withResolvers<void>();
-    this.#held.push(held);
-    return held.promise;
-  }
-
-  release(): void {
-    for (const held of this.#held.splice(0)) held.resolve();
-  }
-
-  /** Resolved when closeWrite() is called while shutdowns are held. */
-  shutdownHeld: PromiseWithResolvers<void> | null = null;
-
-  closeWrite(): Promise<void> {
-    this.shutdowns++;
-    return this.shutdownHeld?.promise ?? Promise.resolve();
-  }
-
-  close(): void {
-    this.closes++;
-    this.push(null);
-  }
-}
-
-function fake(): { transport: FakeTransport; conn: Connection } {
-  const transport = new FakeTransport();
-  return { transport, conn: new Connection(transport) };
 }
 
 /** Calls of a watch callback, each resolving the next awaited promise. */
@@ -166,7 +96,11 @@ describe("Connection", () => {
     assert.deepEqual(await pending, { done: true, value: undefined });
     await assert.rejects(
       conn.writable.getWriter().write(bytes("late")),
-      /^Error: Cannot write to the connection as it is closed$/,
+      {
+        name: "ConnectionError",
+        code: "EPIPE",
+        message: "Cannot write to the connection as it is closed",
+      },
     );
   });
 
@@ -486,6 +420,25 @@ describe("watch", () => {
     assert.equal(inWatch.remove(), true);
     assert.equal(inWatch.remove(), false);
     assert.equal(inWatch.active, false);
+  });
+
+  test("dispatches on the next turn without a timer (a zero timer waits 1 ms or more)", async () => {
+    const { transport, conn } = fake();
+    const realSetTimeout = globalThis.setTimeout;
+    let timers = 0;
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      timers++;
+      return realSetTimeout(...args);
+    }) as typeof setTimeout;
+    try {
+      const calls = recorder(() => calls.seen.length < 5);
+      transport.push(bytes("ping"));
+      watch(conn, IN | OUT, calls.callback);
+      while (calls.seen.length < 5) await calls.next();
+    } finally {
+      globalThis.setTimeout = realSetTimeout;
+    }
+    assert.equal(timers, 0);
   });
 
   test("is level-triggered until the callback returns false", async () => {

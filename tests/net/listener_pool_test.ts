@@ -20,6 +20,7 @@ import {
   exchange,
   ipv6Loopback,
 } from "../_net.ts";
+import { certificate, tlsEcho } from "../_tls.ts";
 
 const ipv6 = await ipv6Loopback();
 if (!ipv6) console.log("IPv6 loopback unavailable: IPv6 tests skipped");
@@ -193,7 +194,7 @@ describe("ListenerPool", () => {
       {
         name: "RangeError",
         message:
-          "Cannot create listener as 'maxConnections' must be a positive integer: current value is 0",
+          "Cannot create listener as 'maxConnections' must be a positive integer or Infinity: current value is 0",
       },
     );
     assert.throws(
@@ -411,6 +412,64 @@ describe("ListenerPool", () => {
     );
   }
 
+  test("serves TLS on every worker, plain TCP beside it", SLOW, async () => {
+    const { cert, key } = certificate();
+    const { pool } = echoPool();
+    await using _ = pool;
+    const [secure, plain] = await pool.open([
+      { hostname: "127.0.0.1", port: 0, tls: { cert, key } },
+      "127.0.0.1:0",
+    ]);
+    assert.ok(tcpPort(secure) > 0);
+    const replies = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => tlsEcho(secure, `secret ${i}`)),
+    );
+    assert.deepEqual(
+      replies.map(String),
+      Array.from({ length: 40 }, (_, i) => `secret ${i}`),
+    );
+    assert.equal(String(await echo(plain, "plain")), "plain");
+    // Both workers took TLS connections on the shared port.
+    await until(() => pool.stats.accepted === 41, "the counters");
+    assert.ok(pool.stats.perThread.every((count) => count > 0));
+  });
+
+  test("idleTimeoutMs reaches every worker's listener", async () => {
+    const { pool } = echoPool({ idleTimeoutMs: 200 });
+    await using _ = pool;
+    const [addr] = await pool.open("127.0.0.1:0");
+    const idle = new Client(addr);
+    assert.equal(await idle.ask("hi"), "hi");
+    // Nothing more is sent: the server closes the connection.
+    await closed(idle.socket);
+    assert.throws(
+      () => new ListenerPool(ECHO, { idleTimeoutMs: 0 }),
+      RangeError,
+    );
+  });
+
+  test("proxyProtocol reaches every worker's listener", async () => {
+    const { pool } = echoPool({ proxyProtocol: true });
+    await using _ = pool;
+    const [addr] = await pool.open("127.0.0.1:0");
+    for (let i = 0; i < 4; i++) {
+      const client = new Client(addr);
+      const header = `PROXY TCP4 192.0.2.${i + 1} 127.0.0.1 5555 80\r\n`;
+      const reply = JSON.parse(await client.ask(`${header}addrs`));
+      assert.deepEqual(reply.remote, {
+        transport: "tcp",
+        hostname: `192.0.2.${i + 1}`,
+        port: 5555,
+      });
+      client.socket.end();
+      await closed(client.socket);
+    }
+    // A connection without the header is rejected.
+    const { data } = await exchange(addr, "no header here\r\n");
+    assert.equal(data.length, 0);
+    await until(() => pool.stats.rejected === 1, "the rejection");
+  });
+
   test("the handler gets a full Connection", async () => {
     const { pool } = echoPool({ threads: 1 });
     await using _ = pool;
@@ -475,7 +534,7 @@ describe("ListenerPool", () => {
     const held = new Client(addr);
     assert.equal(await held.ask("a"), "a");
     const { data } = await exchange(addr, "b");
-    assert.equal(data.length, 0);
+    assert.equal(String(data), "busy");
     await until(() => pool.stats.rejected === 1, "the rejection");
     // The pool's onError wins over the module's.
     held.socket.write("throw");
