@@ -316,8 +316,8 @@ export class ListenerPool implements AsyncDisposable {
    * await assert.rejects(new ListenerPool(echo).open("unix:/tmp/x.sock"), TypeError);
    * ```
    *
-   * @param addresses One TCP address or a non-empty list, as for
-   * {@linkcode NetListener.open}.
+   * @param addresses One TCP address (with `tls` for TLS) or a non-empty
+   * list, as for {@linkcode NetListener.open}.
    * @returns The addresses listened on, with the real ports; a hostname
    * gives one per address it resolved to.
    * @throws {TypeError} If the list is empty, an address is a Unix socket
