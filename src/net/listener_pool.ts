@@ -23,6 +23,8 @@ import {
   NetListener,
   type NetListenerOptions,
   type NetListenerStats,
+  SHUTDOWN_TIMEOUT_MS,
+  type ShutdownOptions,
   type TcpListenAddress,
 } from "./listener.ts";
 import type { Addr, NetAddr } from "./connection.ts";
@@ -72,17 +74,6 @@ export interface ListenerPoolOptions extends Omit<NetListenerOptions, "name"> {
   onError?: (error: unknown) => void;
 }
 
-/** Options for {@linkcode ListenerPool.prototype.shutdown}. */
-export interface ListenerPoolShutdownOptions {
-  /**
-   * How long (ms) to wait for the accepted connections to close before the
-   * workers end, closing those still open.
-   *
-   * @default {30000}
-   */
-  timeoutMs?: number;
-}
-
 /** Counters of a {@linkcode ListenerPool}, summed over its workers. */
 export interface ListenerPoolStats extends NetListenerStats {
   /**
@@ -99,7 +90,6 @@ export interface ListenerPoolStats extends NetListenerStats {
 export const CLOSE_DISCONNECT_MS = 1000;
 
 const WORKER_URL = new URL("./_listener_pool_worker.ts", import.meta.url);
-const DEFAULT_SHUTDOWN_MS = 30_000;
 // How often shutdown() looks whether the connections are gone.
 const DRAIN_POLL_MS = 10;
 // A worker that dies this soon after it started counts as a failed start:
@@ -449,9 +439,9 @@ export class ListenerPool implements AsyncDisposable {
    * @throws {TypeError} If `timeoutMs` is not a number.
    * @throws {RangeError} If `timeoutMs` is negative or NaN.
    */
-  async shutdown(options?: ListenerPoolShutdownOptions): Promise<void> {
+  async shutdown(options?: ShutdownOptions): Promise<void> {
     const what = "shut down listener pool";
-    const { timeoutMs = DEFAULT_SHUTDOWN_MS } = optionsObject(options, what);
+    const { timeoutMs = SHUTDOWN_TIMEOUT_MS } = optionsObject(options, what);
     assertMs(timeoutMs, `Cannot ${what} as 'timeoutMs'`, true);
     await this.disconnect();
     const deadline = performance.now() + timeoutMs;
