@@ -307,3 +307,98 @@ bench({
     await io.run();
   },
 });
+
+// A fresh executor given distinct closures, as programs post them: the
+// friendliest case above reuses one executor and one handler. The same
+// comparison as interleaved rounds, steadier on a busy machine:
+// bench/executor_rounds.ts.
+for (const n of [100_000, 1_000_000]) {
+  const group = `fresh executor, ${n / 1000}k distinct closures`;
+  bench({
+    name: "raw array-of-closures drain loop",
+    group,
+    baseline: true,
+    fn() {
+      const queue: (() => void)[] = [];
+      for (let i = 0; i < n; i++) {
+        queue.push(() => {
+          counter += i;
+        });
+      }
+      for (let i = 0; i < queue.length; i++) queue[i]!();
+    },
+  });
+  bench({
+    name: "new Executor, run()",
+    group,
+    async fn() {
+      const fresh = new Executor();
+      for (let i = 0; i < n; i++) {
+        fresh.post(() => {
+          counter += i;
+        });
+      }
+      await fresh.run();
+    },
+  });
+  bench({
+    name: "new Executor, poll()",
+    group,
+    fn() {
+      const fresh = new Executor();
+      for (let i = 0; i < n; i++) {
+        fresh.post(() => {
+          counter += i;
+        });
+      }
+      fresh.poll();
+    },
+  });
+}
+
+// What submit() costs a caller that awaits it: 1000 round trips, one after
+// the other, through a strand of an executor that runs for the program's
+// life (its run() waits between them), against awaiting the function itself.
+const serverIo = new Executor({ name: "server" });
+serverIo.makeWorkGuard(); // held for the program's life
+void serverIo.run();
+const connection = new Strand(serverIo);
+const ROUND_TRIPS = 1000;
+const reply = (): number => ++counter;
+const asyncReply = (): Promise<number> => Promise.resolve(++counter);
+
+bench({
+  name: "await fn()",
+  group: "1000 awaited round trips",
+  baseline: true,
+  async fn() {
+    for (let i = 0; i < ROUND_TRIPS; i++) await asyncReply();
+  },
+});
+
+bench({
+  name: "await strand.submit(fn)",
+  group: "1000 awaited round trips",
+  async fn() {
+    for (let i = 0; i < ROUND_TRIPS; i++) await connection.submit(reply);
+  },
+});
+
+bench({
+  name: "await strand.submit(fn), with a signal",
+  group: "1000 awaited round trips",
+  async fn() {
+    const { signal } = new AbortController();
+    for (let i = 0; i < ROUND_TRIPS; i++) {
+      await connection.submit(reply, { signal });
+    }
+  },
+});
+
+bench({
+  name: "await executor.submit(fn)",
+  group: "1000 awaited round trips",
+  async fn() {
+    for (let i = 0; i < ROUND_TRIPS; i++) await serverIo.submit(reply);
+  },
+});

@@ -13,16 +13,15 @@
  *   from inside a handler appends after that handler returns.
  * - **What runs where**: handlers run only inside `run`, `runOne`, `runFor`,
  *   `runUntil`, `poll` and `pollOne`, never inside `post`. `run` gives the
- *   event loop a turn (timers, I/O) after every millisecond of handler time:
- *   the clock is read after the first handler of each slice, then after 2,
- *   4, ... up to 4096 handlers while they stay fast, so a slice ends after
- *   the slow handler that used it up, or (when slow handlers follow
- *   thousands of fast ones) after at most as many slow handlers as fast ones
- *   ran before them. A handler that re-posts itself forever starves nobody;
- *   under Deno, whose scheduler polls sockets only between idle turns, every
- *   16th turn waits for a timer (~2 ms) so that socket I/O flows too. When the
- *   queue is empty but work is outstanding it waits on a promise, without
- *   spinning, and wakes as soon as a handler is posted.
+ *   event loop a turn (timers, I/O) after about every millisecond of handler
+ *   time. The clock is read sparsely while handlers are fast, so a slice
+ *   ends after the slow handler that used it up, or, when slow handlers
+ *   follow thousands of fast ones, after at most as many slow handlers as
+ *   fast ones ran before them. A handler that re-posts itself forever
+ *   starves nobody; under Deno some of these turns wait for a timer, so that
+ *   socket I/O flows too. When the queue is empty but work is outstanding it
+ *   waits on a promise, without spinning, and wakes as soon as a handler is
+ *   posted.
  * - **Outstanding work**: queued handlers, handlers' returned promises that
  *   have not settled, held {@linkcode WorkGuard}s, promises given to
  *   `track`, pending `SteadyTimer.asyncWait`s and strands waiting on an async
@@ -30,7 +29,10 @@
  * - **Throw**: a handler that throws, or whose returned promise rejects,
  *   makes the active `run` reject (`poll` throw) with that error. The
  *   executor is not stopped, no other handler is lost, and calling `run`
- *   again continues with the next handler.
+ *   again continues with the next handler. With the `onError` option the
+ *   error goes to `onError` instead and the run goes on. A function given
+ *   to `submit` is different: its error settles only the promise `submit`
+ *   returned.
  * - **Stop**: `stop()` makes every active run return after the current
  *   handler. Queued handlers stay queued and run after `restart()` + `run()`.
  *

@@ -54,14 +54,17 @@
  *
  * @module
  */
-import { internals } from "./executor/_internals.ts";
+import { assertExecutor, internals } from "./executor/_internals.ts";
 import {
-  formatValue,
+  notA,
+  notAFunction,
   notAnAbortSignal,
+  notAnArray,
+  notAString,
   optionsObject,
 } from "./_util/validate.ts";
 import type { Executor } from "./executor/executor.ts";
-import { ThreadPool } from "./pool/thread_pool.ts";
+import { ThreadPool, type ThreadPoolRunOptions } from "./pool/thread_pool.ts";
 
 /**
  * The completion callback of a {@linkcode Task}: it reads the outcome with
@@ -90,6 +93,13 @@ export interface TaskOptions {
    */
   signal?: AbortSignal;
 }
+
+/**
+ * Options for {@linkcode Task.prototype.runInThread}: those of
+ * `ThreadPool.run` (`transfer`, `timeoutMs`, `priority`), passed on as they
+ * are, except `signal`, which is the task's own (see {@linkcode TaskOptions}).
+ */
+export type TaskRunInThreadOptions = Omit<ThreadPoolRunOptions, "signal">;
 
 const IDLE = 0;
 const RUNNING = 1;
@@ -136,6 +146,9 @@ export class Task<T = unknown> {
   #error: unknown = undefined;
   #result: T | undefined = undefined;
   #waiters: PromiseWithResolvers<void> | undefined;
+  // The error as it was when the task completed, for outcome().
+  #failed = false;
+  #finalError: unknown = undefined;
   #onAbort: (() => void) | undefined;
 
   /**
@@ -154,19 +167,11 @@ export class Task<T = unknown> {
     options?: TaskOptions,
   ) {
     if (typeof callback !== "function") {
-      throw new TypeError(
-        `Cannot create task as 'callback' must be a function: current value is ${
-          formatValue(callback)
-        }`,
-      );
+      throw notAFunction("Cannot create task as 'callback'", callback);
     }
     const { executor, signal } = optionsObject(options, "create task");
-    if (executor !== undefined && !internals.isExecutor(executor)) {
-      throw new TypeError(
-        `Cannot create task as 'executor' must be an Executor: current value is ${
-          formatValue(executor)
-        }`,
-      );
+    if (executor !== undefined) {
+      assertExecutor(executor, "Cannot create task as 'executor'");
     }
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw notAnAbortSignal("Cannot create task as 'signal'", signal);
@@ -332,9 +337,13 @@ export class Task<T = unknown> {
    *
    * @param pool The pool whose worker runs the work.
    * @param name The exported function of the pool's module to call.
-   * @param args Its arguments, structured-cloned into the worker.
+   * @param args Its arguments, structured-cloned into the worker; none by
+   * default.
+   * @param options Passed on to `pool.run`: `transfer`, `timeoutMs`,
+   * `priority`. The task's `signal` aborts the work.
    * @throws {TypeError} If `pool` is not a {@linkcode ThreadPool}, `name` is
-   * not a string or `args` not an array.
+   * not a string, `args` not an array or `options` not an object. The pool
+   * checks the options' fields: the task then completes with its error.
    * @throws {Error} If the task was already started or completed.
    *
    * @example Usage
@@ -351,33 +360,34 @@ export class Task<T = unknown> {
    * assert.equal(task.result, 5);
    * ```
    */
-  runInThread(pool: ThreadPool, name: string, args: unknown[] = []): void {
+  runInThread(
+    pool: ThreadPool,
+    name: string,
+    args?: unknown[],
+    options?: TaskRunInThreadOptions,
+  ): void {
     if (!(pool instanceof ThreadPool)) {
-      throw new TypeError(
-        `Cannot run task in a thread as 'pool' must be a ThreadPool: current value is ${
-          formatValue(pool)
-        }`,
-      );
+      throw notA("Cannot run task in a thread as 'pool'", "a ThreadPool", pool);
     }
     if (typeof name !== "string") {
-      throw new TypeError(
-        `Cannot run task in a thread as 'name' must be a string: current value is ${
-          formatValue(name)
-        }`,
-      );
+      throw notAString("Cannot run task in a thread as 'name'", name);
     }
-    if (!Array.isArray(args)) {
-      throw new TypeError(
-        `Cannot run task in a thread as 'args' must be an array: current value is ${
-          formatValue(args)
-        }`,
-      );
+    if (args !== undefined && !Array.isArray(args)) {
+      throw notAnArray("Cannot run task in a thread as 'args'", args);
     }
+    const runOptions: ThreadPoolRunOptions = {
+      ...optionsObject(options, "run task in a thread"),
+    };
     const signal = this.#start("run task in a thread");
     if (signal === undefined) return;
-    this.#settleWith(
-      pool.run<T>(name, args, signal === NEVER_ABORTED ? {} : { signal }),
-    );
+    if (signal !== NEVER_ABORTED) runOptions.signal = signal;
+    let promise: Promise<T>;
+    try {
+      promise = pool.run<T>(name, args ?? [], runOptions);
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    this.#settleWith(promise);
   }
 
   /**
@@ -403,11 +413,7 @@ export class Task<T = unknown> {
    */
   run(op: (signal: AbortSignal) => Promise<T>): void {
     if (typeof op !== "function") {
-      throw new TypeError(
-        `Cannot run task as 'op' must be a function: current value is ${
-          formatValue(op)
-        }`,
-      );
+      throw notAFunction("Cannot run task as 'op'", op);
     }
     const signal = this.#start("run task");
     if (signal === undefined) return;
@@ -479,6 +485,43 @@ export class Task<T = unknown> {
     return this.#waiters.promise;
   }
 
+  /**
+   * Waits for the callback to have run, then gives the task's outcome: its
+   * result, or its error as it was when the task completed, whether or not
+   * the callback moved it out with {@linkcode Task.propagateError}. For
+   * code that awaits a task instead of (or besides) reading it in the
+   * callback; {@linkcode Task.wait} stays the way to wait without the
+   * outcome.
+   *
+   * @returns A promise that resolves with {@linkcode Task.result} after the
+   * callback ran, or rejects with the task's error.
+   * @throws {unknown} Rejects with the task's error: the work's error, a
+   * `WorkerCrashedError`, the signal's reason, or what
+   * {@linkcode Task.setError} set.
+   *
+   * @example Usage
+   * ```ts
+   * import { Task } from "@iox/iox/task";
+   * import assert from "node:assert/strict";
+   *
+   * const ok = new Task<number>(null, () => {});
+   * ok.run(async () => 42);
+   * assert.equal(await ok.outcome(), 42);
+   *
+   * const failed = new Task(null, (t) => {
+   *   t.propagateError(); // handled here, still given to outcome()
+   * });
+   * failed.run(() => Promise.reject(new Error("refused")));
+   * await assert.rejects(failed.outcome(), { message: "refused" });
+   * ```
+   */
+  outcome(): Promise<T> {
+    return this.wait().then(() => {
+      if (this.#failed) throw this.#finalError;
+      return this.#result as T;
+    });
+  }
+
   /** Moves to RUNNING; returns the work's signal, or undefined if aborted. */
   #start(what: string): AbortSignal | undefined {
     if (this.#state !== IDLE) {
@@ -539,6 +582,10 @@ export class Task<T = unknown> {
    */
   #finish(started: boolean): void {
     this.#state = COMPLETING;
+    if (this.#error !== undefined) {
+      this.#failed = true;
+      this.#finalError = this.#error;
+    }
     if (this.#onAbort !== undefined) {
       this.#signal!.removeEventListener("abort", this.#onAbort);
     }

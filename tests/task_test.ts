@@ -491,3 +491,144 @@ describe("Task.runInThread", () => {
     assert.ok(tasks.every((t, i) => t.result === i + 1));
   });
 });
+
+describe("Task.runInThread options", () => {
+  test("args may be left out when options are given", async () => {
+    await using pool = new ThreadPool(MODULE, { threads: 1 });
+    const task = new Task<{ onMainThread: boolean }>(null, () => {});
+    task.runInThread(pool, "whereAmI", undefined, {});
+    assert.deepEqual(await task.outcome(), { onMainThread: false });
+  });
+
+  test("transfer moves the buffers to the worker", async () => {
+    await using pool = new ThreadPool(MODULE, { threads: 1 });
+    const buffer = new ArrayBuffer(64);
+    const task = new Task<number>(null, () => {});
+    task.runInThread(pool, "byteLength", [buffer], { transfer: [buffer] });
+    assert.equal(await task.outcome(), 64);
+    assert.equal(buffer.byteLength, 0); // detached here: it was moved
+  });
+
+  test("timeoutMs completes the task with a TimeoutError", async () => {
+    await using pool = new ThreadPool(MODULE, { threads: 1 });
+    const { task, calls, called } = recording();
+    task.runInThread(pool, "hang", [], { timeoutMs: 20 });
+    await called;
+    assert.equal((task.propagateError() as Error).name, "TimeoutError");
+    assert.equal(calls.length, 1);
+  });
+
+  test("priority goes to the pool: a higher one starts first", async () => {
+    await using pool = new ThreadPool(MODULE, { threads: 1 });
+    const cell = new Int32Array(new SharedArrayBuffer(4));
+    const held = pool.run("hold", [cell]);
+    const waiting = Atomics.waitAsync(cell, 0, 0);
+    if (waiting.async) await waiting.value;
+    const order: string[] = [];
+    const low = new Task<number>("low", (t) => order.push(t.source as string));
+    const high = new Task<number>(
+      "high",
+      (t) => order.push(t.source as string),
+    );
+    low.runInThread(pool, "add", [1, 1]);
+    high.runInThread(pool, "add", [2, 2], { priority: 10 });
+    Atomics.store(cell, 0, 2);
+    Atomics.notify(cell, 0);
+    await held;
+    assert.deepEqual(await Promise.all([low.outcome(), high.outcome()]), [
+      2,
+      4,
+    ]);
+    assert.deepEqual(order, ["high", "low"]);
+  });
+
+  test("the pool's check of an option becomes the task's error", async () => {
+    await using pool = new ThreadPool(MODULE, { threads: 1 });
+    const task = new Task(null, () => {});
+    task.runInThread(pool, "add", [1, 2], { timeoutMs: -1 });
+    await assert.rejects(task.outcome(), {
+      name: "RangeError",
+      message: /'timeoutMs' must be/,
+    });
+  });
+
+  test("options that are not an object are refused; the task stays unstarted", async () => {
+    await using pool = new ThreadPool(MODULE, { threads: 1 });
+    const task = new Task<number>(null, () => {});
+    assert.throws(() => task.runInThread(pool, "add", [1, 2], 5 as never), {
+      name: "TypeError",
+      message:
+        "Cannot run task in a thread as 'options' must be an object: current value is 5",
+    });
+    task.runInThread(pool, "add", [1, 2]);
+    assert.equal(await task.outcome(), 3);
+  });
+});
+
+describe("Task.outcome", () => {
+  test("resolves with the result after the callback ran", async () => {
+    const order: string[] = [];
+    const task = new Task<string>(null, () => order.push("callback"));
+    const outcome = task.outcome().then((value) => {
+      order.push(`outcome ${value}`);
+    });
+    task.run(() => Promise.resolve("done"));
+    await outcome;
+    assert.deepEqual(order, ["callback", "outcome done"]);
+  });
+
+  test("rejects with the error even after the callback propagated it", async () => {
+    const failure = new Error("refused");
+    const task = new Task(
+      null,
+      (t) => assert.equal(t.propagateError(), failure),
+    );
+    task.run(() => Promise.reject(failure));
+    await assert.rejects(task.outcome(), (error) => error === failure);
+    assert.equal(task.error, undefined); // moved out by the callback
+    // Asked again later: the same answer.
+    await assert.rejects(task.outcome(), (error) => error === failure);
+  });
+
+  test("gives the error as it was at completion, not a later one", async () => {
+    const first = new Error("first");
+    const task = new Task(null, (t) => {
+      t.propagateError();
+      t.setError(new Error("set in the callback"));
+    });
+    task.setError(first);
+    task.complete();
+    await assert.rejects(task.outcome(), (error) => error === first);
+  });
+
+  test("an abort rejects it with the signal's reason", async () => {
+    const controller = new AbortController();
+    const task = new Task(null, () => {}, { signal: controller.signal });
+    task.run(() => new Promise(() => {}));
+    const outcome = task.outcome();
+    controller.abort(new Error("gone"));
+    await assert.rejects(outcome, { message: "gone" });
+  });
+
+  test("with an executor it settles once the executor ran the callback", async () => {
+    const executor = new Executor();
+    let ran = false;
+    const task = new Task<number>(null, () => {
+      ran = true;
+    }, { executor });
+    task.run(() => Promise.resolve(7));
+    const outcome = task.outcome();
+    assert.equal(await executor.run(), 1);
+    assert.equal(await outcome, 7);
+    assert.ok(ran);
+  });
+
+  test("a callback that throws does not change the outcome", async () => {
+    const task = new Task<number>(null, () => {
+      throw new Error("callback bug");
+    });
+    task.setResult(1);
+    assert.throws(() => task.complete(), { message: "callback bug" });
+    assert.equal(await task.outcome(), 1);
+  });
+});

@@ -238,3 +238,19 @@ export function assertMs(
     `${what} must be ${rule}`,
   );
 }
+
+/**
+ * The error for an argument of the wrong type, for the checks that have no
+ * helper of their own: "`what` must be `rule`: current value is ...". Built
+ * only when thrown.
+ *
+ * @param what The start of the message, e.g. "Cannot create strand as
+ * 'executor'".
+ * @param rule What the value must be, e.g. "an Executor".
+ * @param value The argument.
+ */
+export function notA(what: string, rule: string, value: unknown): TypeError {
+  return new TypeError(
+    `${what} must be ${rule}: current value is ${formatValue(value)}`,
+  );
+}

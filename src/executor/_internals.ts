@@ -1,12 +1,15 @@
 // Copyright 2026 the iox authors. MIT license.
-// What WorkGuard, Strand and SteadyTimer need from an Executor beyond its
-// public API: counting outstanding work, recognising a real Executor, and
-// running a batch of handlers as one (Strand).
+// What WorkGuard, Strand, SteadyTimer, submit() and Task need from an
+// Executor beyond its public API: counting outstanding work, recognising a
+// real Executor, running a batch of handlers as one (a strand's turn, whose
+// rule is in _strand_turn.ts: this is only how a run counts it), and not
+// counting a dropped submit.
 // Executor fills this in from a static block, where its #private fields are
 // in scope, so these operations stay off the public surface. Companions call
 // them only at method time, when executor.ts has necessarily been evaluated
 // (an Executor instance exists), so module load order cannot break them.
 import type { Executor } from "./executor.ts";
+import { notA } from "../_util/validate.ts";
 
 /** The internal operations of Executor. */
 export interface ExecutorInternals {
@@ -27,6 +30,11 @@ export interface ExecutorInternals {
    * `batchSize`), so that the active run counts each of them.
    */
   ranBatch(executor: Executor, count: number): void;
+  /**
+   * Reports that the running handler was a dropped `submit` (its signal
+   * aborted while it was queued), so that runs do not count it.
+   */
+  dropped(executor: Executor): void;
 }
 
 function notLoaded(): never {
@@ -40,4 +48,19 @@ export const internals: ExecutorInternals = {
   workFinished: notLoaded,
   batchSize: notLoaded,
   ranBatch: notLoaded,
+  dropped: notLoaded,
 };
+
+/**
+ * Throws a `TypeError` unless `value` is an {@linkcode Executor}.
+ *
+ * @param value The argument to check.
+ * @param what The start of the message, e.g. "Cannot create strand as
+ * 'executor'".
+ */
+export function assertExecutor(
+  value: unknown,
+  what: string,
+): asserts value is Executor {
+  if (!internals.isExecutor(value)) throw notA(what, "an Executor", value);
+}

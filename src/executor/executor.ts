@@ -2,32 +2,26 @@
 // Executor: the handler queue and its run loop. Guarantees: ../executor.ts.
 
 import { internals } from "./_internals.ts";
-import { MAX_REUSED_LENGTH } from "./_queue.ts";
+import {
+  type Block,
+  BLOCK_LENGTH,
+  BlockList,
+  emptyBlock,
+} from "./_queue_blocks.ts";
 import {
   assertFiniteNumber,
-  formatValue,
   isThenable,
+  notA,
   notAFunction,
+  notAString,
   optionsObject,
 } from "../_util/validate.ts";
+import { submit } from "./_submit.ts";
+import { MAX_CLOCK_INTERVAL, nextClockInterval, SLICE_MS } from "./_slice.ts";
 import { yieldToEventLoop } from "../_runtime/event_loop.ts";
 import { MAX_TIMEOUT_MS } from "../_util/long_timeout.ts";
 import { WorkGuard } from "./work_guard.ts";
 
-// How long a run executes handlers before giving the event loop a turn. One
-// turn costs ~4-10 µs (see yieldToEventLoop), so 1 ms slices cost about 1% of
-// throughput and bound the delay a busy queue adds to timers and I/O.
-const SLICE_MS = 1;
-// Reading the clock costs ~90 ns on Deno (~40 ns on Bun), more than a small
-// handler, so it is read after 1, 2, 4, ... handlers: every slice starts
-// with a reading after its first handler, and the interval doubles (up to
-// MAX_CLOCK_INTERVAL) while the handlers between two readings took under a
-// 16th of a slice, and halves when they took over a quarter. Fast handlers
-// thus pay for 13 readings a slice and then one every 4096, and slow ones get
-// a reading per handler: a slice overshoots by one handler, or, when slow
-// handlers follow thousands of fast ones in one slice, by the slow ones
-// before the next reading (fewer than the fast ones that came before).
-const MAX_CLOCK_INTERVAL = 4096;
 // Bits of Executor.#flags. The drain loop tests the whole word once per
 // handler, so that stop, defer and a nested drain cost it one check.
 const STOPPED = 1; // stop() was called, or a run ran out of work
@@ -43,6 +37,33 @@ export interface ExecutorOptions {
    * @default {"executor"}
    */
   name?: string;
+  /**
+   * Where handlers' errors go: with it, a handler that throws, or whose
+   * returned promise rejects, has its error passed to `onError` and the run
+   * goes on with the next handler. Without it the active run rejects with
+   * the error. An error thrown by `onError` itself leaves the run as a
+   * handler's error does without `onError`: the run rejects with it.
+   * Errors of `submit` functions never come here: they settle the promise
+   * `submit` returned.
+   *
+   * @default {undefined}
+   */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Options for {@linkcode Executor.prototype.submit} and
+ * {@linkcode Strand.prototype.submit}.
+ */
+export interface SubmitOptions {
+  /**
+   * Drops the function while it is queued: it never runs, and the promise
+   * rejects with the signal's reason. Once the function started, the signal
+   * is no longer watched.
+   *
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -82,22 +103,27 @@ export class Executor {
       executor.#batched += count - 1;
       executor.#flags |= BATCHED;
     };
+    internals.dropped = (executor: Executor): void => {
+      executor.#uncounted++;
+    };
   }
 
   #name: string;
+  #onError: ((error: unknown) => void) | undefined;
   // The queue: handlers are written at #back[#backLength] and taken from
-  // #front at #index up to #end; when #front is used up the two arrays swap
-  // (see _queue.ts for why this shape, and why in these fields).
-  #front: ((() => unknown) | undefined)[] = [];
+  // #front at #index up to #end; full blocks wait in #blocks in between
+  // (see _queue_blocks.ts for this layout, and why in these fields).
+  #front: Block = emptyBlock();
   #index = 0;
   #end = 0;
-  #back: ((() => unknown) | undefined)[] = [];
+  #back: Block = emptyBlock();
   #backLength = 0;
+  #blocks = new BlockList();
   #flags = 0;
   // The queue index at which the running #drain must stop for its count:
   // what bounds a batch (batchSize). A batch is not cut short for the next
-  // clock reading (a strand runs the handlers ready at its turn, up to 256,
-  // as asio's does): the clock is read after it.
+  // clock reading (a strand's turn runs as _strand_turn.ts says): the clock
+  // is read after it.
   #batchEnd = 0;
   // Handlers that batches ran beyond the one handler each was queued as.
   #batched = 0;
@@ -111,24 +137,39 @@ export class Executor {
   // executor stops or a deadline passes. Shared by every waiting run.
   #wake: Promise<void> | undefined;
   #resolveWake: (() => void) | undefined;
+  // The back block's length at which a post takes the slow way: its size,
+  // or 0 while a run waits (so that the next post wakes it).
+  #postLimit = BLOCK_LENGTH;
   #workFinishedBound = (): void => this.#workFinished();
+  #enqueueBound = (handler: () => unknown): void => this.#enqueue(handler);
+  // How many handlers the last #drain ran, kept for when it threw.
+  #drained = 0;
+  // The index after the handler that threw out of #runChunk.
+  #thrownAt = 0;
+  // Handlers that ran but are not counted: dropped submits, and the
+  // handlers that rethrow an async handler's rejection.
+  #uncounted = 0;
 
   /**
    * Constructs a new executor, not stopped, with an empty queue.
    *
-   * @param options The executor's `name`.
-   * @throws {TypeError} If `options.name` is given and is not a string.
+   * @param options The executor's `name` and `onError`.
+   * @throws {TypeError} If `options.name` is given and is not a string, or
+   * `options.onError` is given and is not a function.
    */
   constructor(options?: ExecutorOptions) {
-    const { name = "executor" } = optionsObject(options, "create executor");
+    const { name = "executor", onError } = optionsObject(
+      options,
+      "create executor",
+    );
     if (typeof name !== "string") {
-      throw new TypeError(
-        `Cannot create executor as 'name' must be a string: current value is ${
-          formatValue(name)
-        }`,
-      );
+      throw notAString("Cannot create executor as 'name'", name);
+    }
+    if (onError !== undefined && typeof onError !== "function") {
+      throw notAFunction("Cannot create executor as 'onError'", onError);
     }
     this.#name = name;
+    this.#onError = onError;
   }
 
   /**
@@ -210,6 +251,59 @@ export class Executor {
       throw notAFunction("Cannot post handler as it", handler);
     }
     this.#enqueue(handler);
+  }
+
+  /**
+   * Queues `fn` like `post` (FIFO with it) and returns the promise of its
+   * outcome: asio's `co_spawn` with `use_awaitable`. The promise settles
+   * with what `fn` returns, or with the settlement of the promise it
+   * returns (which counts as outstanding work until then), or rejects with
+   * what it throws. That error goes only to this promise: never to a run
+   * or to `onError`.
+   *
+   * @example Usage
+   * ```ts
+   * import { Executor } from "@iox/iox/executor";
+   * import assert from "node:assert/strict";
+   *
+   * const io = new Executor();
+   * const sum = io.submit(() => 1 + 2);
+   * const failed = io.submit(() => { throw new Error("bad request"); });
+   * assert.equal(await io.run(), 2); // the error did not reach run()
+   * assert.equal(await sum, 3);
+   * await assert.rejects(failed, { message: "bad request" });
+   * ```
+   *
+   * @example Dropping queued work
+   * ```ts
+   * import { Executor } from "@iox/iox/executor";
+   * import assert from "node:assert/strict";
+   *
+   * const io = new Executor();
+   * const connection = new AbortController();
+   * let ran = false;
+   * const reply = io.submit(() => { ran = true; }, {
+   *   signal: connection.signal,
+   * });
+   * connection.abort(new Error("connection reset"));
+   * await assert.rejects(reply, { message: "connection reset" });
+   * assert.equal(await io.run(), 0); // dropped: it never runs
+   * assert.equal(ran, false);
+   * ```
+   *
+   * @typeParam T What `fn` returns or resolves to.
+   * @param fn The function to run.
+   * @param options A `signal` that drops `fn` while it is queued.
+   * @returns A promise of `fn`'s outcome; if `signal` aborts before `fn`
+   * started, it rejects with `signal.reason` and `fn` never runs.
+   * @throws {TypeError} Rejects if `fn` is not a function or `signal` not
+   * an `AbortSignal`; nothing is queued.
+   */
+  submit<T>(
+    fn: () => T | PromiseLike<T>,
+    options?: SubmitOptions,
+  ): Promise<T> {
+    return submit(this, this.#enqueueBound, fn, options, "submit handler");
   }
 
   /**
@@ -312,10 +406,10 @@ export class Executor {
     handler: (result: PromiseSettledResult<T>) => unknown,
   ): void {
     if (!isThenable(promise)) {
-      throw new TypeError(
-        `Cannot track promise as it must be a promise or thenable: current value is ${
-          formatValue(promise)
-        }`,
+      throw notA(
+        "Cannot track promise as it",
+        "a promise or thenable",
+        promise,
       );
     }
     if (typeof handler !== "function") {
@@ -567,7 +661,11 @@ export class Executor {
       if (this.#queued() !== 0) {
         const now = performance.now();
         if (now >= deadline) break;
-        count += this.#drain(max - count, Math.min(now + SLICE_MS, deadline));
+        count += this.#step(
+          max - count,
+          Math.min(now + SLICE_MS, deadline),
+          now,
+        );
         if (
           count < max && this.#queued() !== 0 && (this.#flags & STOPPED) === 0
         ) {
@@ -576,7 +674,11 @@ export class Executor {
         }
       } else if (this.#work !== 0) {
         if (performance.now() >= deadline) break;
-        await this.#waitForWork(deadline);
+        // Without a deadline the wake promise is awaited here, one promise
+        // step less for each wake-up (a submit's round trip) than through
+        // the async #waitForWork.
+        if (deadline === Infinity) await this.#wakePromise();
+        else await this.#waitForWork(deadline);
       } else {
         break;
       }
@@ -587,26 +689,56 @@ export class Executor {
 
   #poll(max: number): number {
     if ((this.#flags & STOPPED) !== 0) return 0;
-    const count = this.#drain(max, Infinity);
+    let count = 0;
+    // A drain returns early with work left only after an error given to
+    // onError; then it goes on.
+    while (
+      count < max && (this.#flags & STOPPED) === 0 && this.#queued() !== 0
+    ) {
+      count += this.#step(max - count, Infinity, 0);
+    }
     this.#stopIfOutOfWork();
     return count;
   }
 
+  // One #drain, with its count corrected for the handlers that are not
+  // counted, and its error given to onError when there is one.
+  #step(max: number, until: number, now: number): number {
+    let count: number;
+    try {
+      count = this.#drain(max, until, now);
+    } catch (error) {
+      count = this.#drained - this.#uncounted;
+      this.#uncounted = 0;
+      const onError = this.#onError;
+      if (onError === undefined) throw error;
+      onError(error);
+      return count;
+    }
+    if (this.#uncounted !== 0) {
+      count -= this.#uncounted;
+      this.#uncounted = 0;
+    }
+    return count;
+  }
+
   // Runs up to `max` queued handlers, returning early when the queue is
-  // empty, the executor stops, or the clock reaches `until`. The hot path,
-  // shaped by measurement: handlers run in chunks (up to the end of #front,
-  // the next clock reading or `max`) by an inner loop that only takes the
-  // handler, clears its slot, records the position and tests #flags; no
-  // allocation. A throw leaves through `finally`, which restores the state;
-  // the thrower was already taken off the queue and the rest stay queued.
-  #drain(max: number, until: number): number {
+  // empty, the executor stops, or the clock reaches `until` (`now` is the
+  // clock when it starts, read by the caller; unused without `until`). The
+  // hot path, shaped by measurement: handlers run in chunks (up to the end
+  // of the front block, the next clock reading or `max`) by #runChunk, which
+  // only takes the handler, clears its slot, records the position and tests
+  // #flags; no allocation. A throw leaves through `finally`, which restores
+  // the state; the thrower was already taken off the queue and the rest stay
+  // queued.
+  #drain(max: number, until: number, now: number): number {
     const depth = this.#depth;
     let count = 0;
     // Without a deadline (poll) the clock is never read: chunks are as long
     // as they may be.
     let interval = until === Infinity ? MAX_CLOCK_INTERVAL : 1;
     let left = interval; // handlers until the next clock reading
-    let last = until === Infinity ? 0 : performance.now();
+    let last = now;
     // A nested drain (a handler polling its own executor) keeps its own
     // deferred list, so the outer handler's stay held until it returns.
     const outerDeferred = depth > 0 ? this.#deferred : undefined;
@@ -618,23 +750,20 @@ export class Executor {
         let front = this.#front;
         let index = this.#index;
         if (index === this.#end) {
-          const length = this.#backLength;
-          if (length === 0) {
-            if (front.length > MAX_REUSED_LENGTH) {
-              this.#front = [];
-              this.#index = this.#end = 0;
-            }
-            break;
+          if (this.#blocks.length !== 0) {
+            this.#front = front = this.#blocks.shift(front);
+            this.#end = BLOCK_LENGTH;
+          } else {
+            const length = this.#backLength;
+            if (length === 0) break;
+            // Swap: the used-up front block, whose slots were all cleared,
+            // becomes the back one and is overwritten from slot 0.
+            const back = this.#back;
+            this.#back = front;
+            this.#backLength = 0;
+            this.#front = front = back;
+            this.#end = length;
           }
-          // Swap: the used-up front array, whose slots were all cleared,
-          // becomes the back one and is overwritten from slot 0: its
-          // capacity is kept, where truncating it would make V8 free it and
-          // grow a new one. A huge one is dropped to give memory back.
-          const back = this.#back;
-          this.#back = front.length > MAX_REUSED_LENGTH ? [] : front;
-          this.#backLength = 0;
-          this.#front = front = back;
-          this.#end = length;
           index = 0;
         }
         const start = index;
@@ -642,22 +771,14 @@ export class Executor {
         const limit = Math.min(this.#end, index + left, countEnd);
         this.#batchEnd = countEnd;
         this.#flags &= ~REENTERED;
-        while (index < limit) {
-          const handler = front[index]!;
-          // Clear the slot so the queue does not keep a handler alive.
-          front[index] = undefined;
-          this.#index = ++index;
-          count++;
-          const result = handler();
-          if (result !== undefined) this.#adopt(result);
-          if (this.#flags !== 0) {
-            if (this.#deferred.length !== 0) this.#flushDeferred();
-            this.#flags &= ~DEFERRED;
-            // Stopped, a nested drain moved the queue, or a batch used up
-            // some of the chunk's budget: re-read them.
-            if (this.#flags !== 0) break;
-          }
+        try {
+          index = this.#runChunk(front, index, limit);
+        } catch (error) {
+          // The thrower was taken and counts as run.
+          count += this.#thrownAt - start;
+          throw error;
         }
+        count += index - start;
         left -= index - start;
         if ((this.#flags & BATCHED) !== 0) {
           count += this.#batched;
@@ -670,18 +791,20 @@ export class Executor {
           if (until !== Infinity) {
             const now = performance.now();
             if (now >= until) break;
-            const elapsed = now - last;
+            interval = nextClockInterval(interval, now - last);
             last = now;
-            if (elapsed < SLICE_MS / 16) {
-              if (interval < MAX_CLOCK_INTERVAL) interval *= 2;
-            } else if (elapsed > SLICE_MS / 4 && interval > 1) {
-              interval /= 2;
-            }
             left = interval;
           }
         }
       }
     } finally {
+      if ((this.#flags & BATCHED) !== 0) {
+        // A batch that threw: count what it ran (for onError's run).
+        count += this.#batched;
+        this.#batched = 0;
+        this.#flags &= ~BATCHED;
+      }
+      this.#drained = count;
       this.#depth = depth;
       if (this.#deferred.length !== 0) this.#flushDeferred();
       this.#flags &= ~DEFERRED;
@@ -694,6 +817,37 @@ export class Executor {
     return count;
   }
 
+  // Runs the handlers of `front` from `index` up to `limit`, returning the
+  // index after the last one it ran: it stops early when #flags is set
+  // after a handler (stopped, a nested drain moved the queue, or a batch
+  // used up some of the chunk's budget), for #drain to re-read them. A
+  // method of its own, not a loop inside #drain: the engines then optimize
+  // it as a whole function, where a nested loop is compiled on its own
+  // (on-stack replacement) and, under Deno, thrown away at each exit.
+  #runChunk(front: Block, index: number, limit: number): number {
+    try {
+      while (index < limit) {
+        const handler = front[index]!;
+        // Clear the slot so the queue does not keep a handler alive.
+        front[index] = undefined;
+        this.#index = ++index;
+        const result = handler();
+        if (result !== undefined) this.#adopt(result);
+        if (this.#flags !== 0) {
+          if (this.#deferred.length !== 0) this.#flushDeferred();
+          this.#flags &= ~DEFERRED;
+          if (this.#flags !== 0) break;
+        }
+      }
+    } catch (error) {
+      // This chunk's position, which #index no longer tells if the handler
+      // ran a nested drain before it threw.
+      this.#thrownAt = index;
+      throw error;
+    }
+    return index;
+  }
+
   // A handler returned something: if it is a promise, count it as work
   // until it settles; a rejection is rethrown by a handler queued at the
   // front, so that it reaches the active (or next) run promptly.
@@ -702,6 +856,7 @@ export class Executor {
     this.#work++;
     Promise.resolve(result).then(this.#workFinishedBound, (error: unknown) => {
       const rethrow = (): never => {
+        this.#uncounted++;
         throw error;
       };
       if (this.#index > 0) {
@@ -716,25 +871,47 @@ export class Executor {
   }
 
   #enqueue(handler: () => unknown): void {
-    const n = this.#backLength;
+    let n = this.#backLength;
+    // One test for both rare cases (a full back block, a waiting run): a
+    // post tests one field, as before blocks.
+    if (n >= this.#postLimit) n = this.#enqueueSlowly();
     this.#back[n] = handler;
     this.#backLength = n + 1;
-    if (this.#resolveWake !== undefined) this.#notify();
+  }
+
+  // A post met #postLimit: wakes a waiting run and starts a new back block
+  // if the back one is full. Returns where to write the handler.
+  #enqueueSlowly(): number {
+    this.#notify();
+    const n = this.#backLength;
+    return n === BLOCK_LENGTH ? this.#startBack() : n;
+  }
+
+  // The back block is full: it joins the full ones and a spare or new
+  // block becomes the back. Returns the new #backLength, 0.
+  #startBack(): number {
+    this.#back = this.#blocks.append(this.#back);
+    return this.#backLength = 0;
   }
 
   #flushDeferred(): void {
     const deferred = this.#deferred;
-    const back = this.#back;
-    let n = this.#backLength;
-    for (let i = 0; i < deferred.length; i++) back[n++] = deferred[i]!;
-    this.#backLength = n;
+    for (let i = 0; i < deferred.length; i++) {
+      let n = this.#backLength;
+      if (n === BLOCK_LENGTH) n = this.#startBack();
+      this.#back[n] = deferred[i]!;
+      this.#backLength = n + 1;
+    }
     deferred.length = 0;
   }
 
   // Queues the completion handler of a unit of work, then ends the work:
   // in this order, so a run never sees "no work" in between.
   #complete(handler: () => unknown): void {
-    this.#back[this.#backLength++] = handler;
+    let n = this.#backLength;
+    if (n === BLOCK_LENGTH) n = this.#startBack();
+    this.#back[n] = handler;
+    this.#backLength = n + 1;
     this.#notify();
     this.#workFinished();
   }
@@ -744,7 +921,8 @@ export class Executor {
   }
 
   #queued(): number {
-    return this.#end - this.#index + this.#backLength;
+    return this.#end - this.#index +
+      this.#blocks.length * BLOCK_LENGTH + this.#backLength;
   }
 
   #stopIfOutOfWork(): void {
@@ -762,15 +940,21 @@ export class Executor {
     const resolve = this.#resolveWake;
     if (resolve === undefined) return;
     this.#wake = this.#resolveWake = undefined;
+    this.#postLimit = BLOCK_LENGTH;
     resolve();
   }
 
-  // Waits until notified or, for a finite deadline, until it passes.
-  async #waitForWork(deadline: number): Promise<void> {
-    const wake = this.#wake ??= new Promise((resolve) => {
+  // The promise that the next notify() resolves.
+  #wakePromise(): Promise<void> {
+    return this.#wake ??= new Promise((resolve) => {
       this.#resolveWake = resolve;
+      this.#postLimit = 0;
     });
-    if (deadline === Infinity) return await wake;
+  }
+
+  // Waits until notified or until `deadline` (finite) passes.
+  async #waitForWork(deadline: number): Promise<void> {
+    const wake = this.#wakePromise();
     const delay = Math.min(
       Math.max(0, deadline - performance.now()),
       MAX_TIMEOUT_MS,

@@ -9,32 +9,33 @@
  *   starts only after it settled (fulfilled or rejected).
  * - **Ordering**: FIFO among handlers given to the same strand. The strand
  *   takes turns on the executor, as asio's strand does: a turn is one handler
- *   of the executor that runs, in one go, the strand's handlers that were
- *   ready when it began (up to 256, within the active run's count; the run
- *   reads the clock after the turn). Handlers given to the strand meanwhile
- *   wait for its next turn, queued at the executor's back, so other work on
- *   the executor interleaves fairly even with a long backlog. `run()` still
- *   counts each strand handler as one handler.
+ *   of the executor that runs, in one go, a bounded number of the strand's
+ *   handlers that were ready when it began; handlers given to the strand
+ *   meanwhile wait for its next turn, queued at the executor's back, so
+ *   other work on the executor interleaves even with a long backlog.
+ *   `run()` still counts each strand handler as one handler.
  * - **What runs where**: on the executor, inside its runs. `dispatch` runs
  *   inline when called from this strand's handler, or when the strand is
  *   idle and the caller is a handler of the executor (as in asio).
  * - **Throw**: a strand handler's throw or rejection reaches the executor's
- *   `run()` like any handler's; the strand goes on with its next handler.
+ *   `run()` (or its `onError`) like any handler's; the strand goes on with
+ *   its next handler. A `submit` function's error goes to its promise only.
  * - **Work**: a strand waiting on an async handler counts as outstanding
  *   work of the executor, so `run()` does not return in between.
  *
  * @module
  */
-import type { Executor } from "./executor.ts";
-import { MAX_REUSED_LENGTH } from "./_queue.ts";
-import { internals } from "./_internals.ts";
-import { formatValue, isThenable, notAFunction } from "../_util/validate.ts";
-
-// The most handlers one turn runs. Batches cut the per-handler cost of a
-// strand to about a plain executor handler's (a turn per handler ran 10x
-// slower); 64 to 1024 measured alike for 10k handlers, and a bound keeps
-// the wait of the executor's other work short whatever the backlog.
-const MAX_BATCH = 256;
+import type { Executor, SubmitOptions } from "./executor.ts";
+import {
+  type Block,
+  BLOCK_LENGTH,
+  BlockList,
+  emptyBlock,
+} from "./_queue_blocks.ts";
+import { turnLength } from "./_strand_turn.ts";
+import { assertExecutor, internals } from "./_internals.ts";
+import { isThenable, notAFunction } from "../_util/validate.ts";
+import { submit } from "./_submit.ts";
 
 /**
  * Runs handlers on an {@linkcode Executor} one at a time, in order, never
@@ -63,12 +64,14 @@ export class Strand {
   // The strand's FIFO, the same two arrays as Executor's queue, held here
   // for the same reason (a Queue object cost the strand a third of its
   // speed): handlers are written at #back[#backLength] and taken from
-  // #front at #index up to #end.
-  #front: ((() => unknown) | undefined)[] = [];
+  // #front at #index up to #end, full blocks wait in #blocks in between
+  // (made with the first full block: most strands never have one).
+  #front: Block = emptyBlock();
   #index = 0;
   #end = 0;
-  #back: ((() => unknown) | undefined)[] = [];
+  #back: Block = emptyBlock();
   #backLength = 0;
+  #blocks: BlockList | undefined;
   // True while a turn is queued on the executor or a handler's async part
   // is pending: then new handlers only join the queue.
   #scheduled = false;
@@ -77,6 +80,7 @@ export class Strand {
   // Promises of handlers dispatched inline from the running handler.
   #held: PromiseLike<unknown>[] = [];
   #turn = (): unknown => this.#runTurn();
+  #postBound = (handler: () => unknown): void => this.post(handler);
   #resume = (): void => {
     this.#scheduleNext();
     internals.workFinished(this.#executor);
@@ -89,13 +93,7 @@ export class Strand {
    * @throws {TypeError} If `executor` is not an {@linkcode Executor}.
    */
   constructor(executor: Executor) {
-    if (!internals.isExecutor(executor)) {
-      throw new TypeError(
-        `Cannot create strand as 'executor' must be an Executor: current value is ${
-          formatValue(executor)
-        }`,
-      );
-    }
+    assertExecutor(executor, "Cannot create strand as 'executor'");
     this.#executor = executor;
   }
 
@@ -156,11 +154,58 @@ export class Strand {
     if (typeof handler !== "function") {
       throw notAFunction("Cannot post handler to strand as it", handler);
     }
-    this.#back[this.#backLength++] = handler;
+    this.#push(handler);
     if (!this.#scheduled) {
       this.#scheduled = true;
       this.#executor.post(this.#turn);
     }
+  }
+
+  /**
+   * Queues `fn` on the strand like `post` (FIFO with it) and returns the
+   * promise of its outcome, as `Executor.submit` does. Its error goes only
+   * to that promise, never to a run or the executor's `onError`. While `fn`
+   * is queued, its `signal` drops it: it never runs and the strand goes on
+   * with its later handlers. An async `fn` holds the strand until it
+   * settles, as a posted handler does.
+   *
+   * @example Per-connection work, dropped when the connection dies
+   * ```ts
+   * import { Executor, Strand } from "@iox/iox/executor";
+   * import assert from "node:assert/strict";
+   *
+   * const io = new Executor();
+   * const strand = new Strand(io);
+   * const alive = new AbortController();
+   * const first = strand.submit(() => "reply 1", { signal: alive.signal });
+   * const second = strand.submit(() => "reply 2", { signal: alive.signal });
+   * const other = strand.submit(() => "other work");
+   * alive.abort(); // before the strand ran anything
+   * await io.run();
+   * await assert.rejects(first, { name: "AbortError" });
+   * await assert.rejects(second, { name: "AbortError" });
+   * assert.equal(await other, "other work");
+   * ```
+   *
+   * @typeParam T What `fn` returns or resolves to.
+   * @param fn The function to run.
+   * @param options A `signal` that drops `fn` while it is queued.
+   * @returns A promise of `fn`'s outcome; if `signal` aborts before `fn`
+   * started, it rejects with `signal.reason`.
+   * @throws {TypeError} Rejects if `fn` is not a function or `signal` not
+   * an `AbortSignal`; nothing is queued.
+   */
+  submit<T>(
+    fn: () => T | PromiseLike<T>,
+    options?: SubmitOptions,
+  ): Promise<T> {
+    return submit(
+      this.#executor,
+      this.#postBound,
+      fn,
+      options,
+      "submit handler to strand",
+    );
   }
 
   /**
@@ -203,7 +248,7 @@ export class Strand {
       }
       return;
     }
-    this.#back[this.#backLength++] = handler;
+    this.#push(handler);
     if (!this.#scheduled) {
       this.#scheduled = true;
       this.#executor.dispatch(this.#turn);
@@ -237,7 +282,7 @@ export class Strand {
     if (typeof handler !== "function") {
       throw notAFunction("Cannot defer handler to strand as it", handler);
     }
-    this.#back[this.#backLength++] = handler;
+    this.#push(handler);
     if (!this.#scheduled) {
       this.#scheduled = true;
       this.#executor.defer(this.#turn);
@@ -254,11 +299,7 @@ export class Strand {
     // Only the handlers queued before the turn began: later ones wait for
     // the next turn, so a strand that keeps feeding itself cannot hold the
     // executor.
-    const size = Math.min(
-      this.#end - this.#index + this.#backLength,
-      MAX_BATCH,
-      internals.batchSize(executor),
-    );
+    const size = turnLength(this.#queued(), internals.batchSize(executor));
     // Nothing else takes from the queue while a turn runs (the next turn is
     // queued only after this one), so its position is kept in locals and
     // written back once, at the end.
@@ -272,14 +313,9 @@ export class Strand {
     try {
       do {
         if (index === end) {
-          // Swap: the used-up front array, its slots all cleared, becomes
-          // the back one (see _queue.ts).
-          const used = front;
-          front = this.#front = this.#back;
-          end = this.#end = this.#backLength;
+          front = this.#nextFront(front);
+          end = this.#end;
           index = 0;
-          this.#back = used.length > MAX_REUSED_LENGTH ? [] : used;
-          this.#backLength = 0;
         }
         const handler = front[index]!;
         // Clear the slot so the queue does not keep a handler alive.
@@ -307,23 +343,52 @@ export class Strand {
       } else {
         this.#scheduleNext();
       }
+      // Also when a handler threw: the run counts the ones that ran.
+      if (ran > 1) internals.ranBatch(executor, ran);
     }
-    if (ran > 1) internals.ranBatch(executor, ran);
     return async ? result : undefined;
   }
 
   // After a turn, or once its async handler settled: queues the next turn,
   // or marks the strand idle.
   #scheduleNext(): void {
-    if (this.#end - this.#index + this.#backLength !== 0) {
-      this.#executor.post(this.#turn);
-      return;
+    if (this.#queued() !== 0) this.#executor.post(this.#turn);
+    else this.#scheduled = false;
+  }
+
+  #push(handler: () => unknown): void {
+    let n = this.#backLength;
+    if (n === BLOCK_LENGTH) n = this.#startBack();
+    this.#back[n] = handler;
+    this.#backLength = n + 1;
+  }
+
+  // The back block is full: it joins the full ones and a spare or new
+  // block becomes the back. Returns the new #backLength, 0. Apart from
+  // #push so that #push stays small enough to be inlined.
+  #startBack(): number {
+    this.#back = (this.#blocks ??= new BlockList()).append(this.#back);
+    return this.#backLength = 0;
+  }
+
+  // The front block `used` is used up (its slots all cleared): the next
+  // full block, or else the back block, becomes the front, and `used` a
+  // spare or the new back (see _queue_blocks.ts). Apart from #runTurn to
+  // keep its loop small: measured a little faster.
+  #nextFront(used: Block): Block {
+    if (this.#blocks !== undefined && this.#blocks.length !== 0) {
+      this.#end = BLOCK_LENGTH;
+      return this.#front = this.#blocks.shift(used);
     }
-    if (this.#front.length > MAX_REUSED_LENGTH) {
-      // Give the memory of a burst back.
-      this.#front = [];
-      this.#index = this.#end = 0;
-    }
-    this.#scheduled = false;
+    const front = this.#front = this.#back;
+    this.#end = this.#backLength;
+    this.#back = used;
+    this.#backLength = 0;
+    return front;
+  }
+
+  #queued(): number {
+    return this.#end - this.#index + this.#backLength +
+      (this.#blocks === undefined ? 0 : this.#blocks.length * BLOCK_LENGTH);
   }
 }

@@ -13,6 +13,12 @@
  * - **Ordering**: waits on one timer complete in the order they were made.
  * - **Work**: a pending `asyncWait` counts as outstanding work of the
  *   executor, so `run()` waits for it.
+ * - **Pending until run**: as in asio, an `asyncWait` stays pending until a
+ *   run of the executor takes its handler: once the timer expired (whether
+ *   before or after `asyncWait` was called, and whether or not the executor
+ *   was running then) its handler is queued, but until it runs, `cancel`,
+ *   `cancelOne`, `expiresAfter` and `expiresAt` still count the wait and
+ *   hand the handler the "AbortError".
  * - **Shared runtime timer**: as in asio, the timers of one executor share
  *   one queue ordered by expiry and one `setTimeout`, armed for the earliest
  *   pending expiry. Timers that expire together complete in one go, in
@@ -24,11 +30,10 @@
  * @module
  */
 import type { Executor } from "./executor.ts";
-import { internals } from "./_internals.ts";
+import { assertExecutor, internals } from "./_internals.ts";
 import { type TimerEntry, TimerQueue } from "./_timer_queue.ts";
 import {
   assertFiniteNumber,
-  formatValue,
   notAFunction,
   notAnAbortSignal,
 } from "../_util/validate.ts";
@@ -44,9 +49,10 @@ const queues = new WeakMap<Executor, TimerQueue>();
 // aborted wait in O(1)), made only for a second wait since most timers have
 // one at a time. While a wait is pending, and only then, `first` is set and
 // the timer is in the executor's timer queue. `due` holds the asyncWaits
-// made on the expired timer: their handlers are already posted, and, as in
-// asio, they stay pending (a cancel aborts them) until the executor runs
-// them. Only one of the two kinds is ever pending at a time.
+// whose timer expired: their handlers are queued on the executor, and they
+// stay pending (see "Pending until run" above) until it runs them. Only
+// one of the two kinds is pending at a time: a wait joins the heap kind only
+// while `first` is set, and the expiry moves them all to `due`.
 class TimerState implements TimerEntry {
   expiry: number;
   index = -1;
@@ -104,13 +110,7 @@ export class SteadyTimer {
    * @throws {RangeError} If `expiryMs` is negative, NaN or infinite.
    */
   constructor(executor: Executor, expiryMs?: number) {
-    if (!internals.isExecutor(executor)) {
-      throw new TypeError(
-        `Cannot create timer as 'executor' must be an Executor: current value is ${
-          formatValue(executor)
-        }`,
-      );
-    }
+    assertExecutor(executor, "Cannot create timer as 'executor'");
     if (expiryMs !== undefined) {
       assertFiniteNumber(expiryMs, "Cannot create timer as 'expiryMs'", 0);
     }
@@ -203,8 +203,8 @@ export class SteadyTimer {
    * the timer expires (no argument) or when the wait is cancelled (a
    * `DOMException` named "AbortError"). Until then the wait counts as
    * outstanding work of the executor. On an expired timer the handler is
-   * posted at once, and, as in asio, the wait stays pending (a cancel gives
-   * it the "AbortError") until the executor runs the handler.
+   * posted at once; either way the wait stays pending until a run takes it
+   * (the module's "Pending until run" rule).
    *
    * @example Usage
    * ```ts
@@ -231,22 +231,30 @@ export class SteadyTimer {
     const executor = this.#executor;
     const state = this.#state;
     if (state.first === undefined && performance.now() >= state.expiry) {
-      let error: DOMException | undefined;
-      const waiter: Waiter = (cancelled) => {
-        error = cancelled;
-      };
-      (state.due ??= new Set()).add(waiter);
-      executor.post(() => {
-        state.due!.delete(waiter);
-        return error ? handler(error) : handler();
-      });
+      this.#queueDue(handler);
       return;
     }
     internals.workStarted(executor);
     this.#add((error) => {
-      // Post before ending the work, so a run never sees "no work" between.
-      executor.post(error ? () => handler(error) : handler);
+      // Queue before ending the work, so a run never sees "no work" between.
+      if (error) executor.post(() => handler(error));
+      else this.#queueDue(handler);
       internals.workFinished(executor);
+    });
+  }
+
+  // The wait's timer expired: its handler is queued, and the wait stays
+  // pending (a cancel gives the handler the "AbortError") until it runs.
+  #queueDue(handler: (error?: Error) => unknown): void {
+    const due = this.#state.due ??= new Set();
+    let error: DOMException | undefined;
+    const waiter: Waiter = (cancelled) => {
+      error = cancelled;
+    };
+    due.add(waiter);
+    this.#executor.post(() => {
+      due.delete(waiter);
+      return error ? handler(error) : handler();
     });
   }
 
@@ -321,19 +329,19 @@ export class SteadyTimer {
   cancel(): number {
     const state = this.#state;
     const { first, rest, due } = state;
+    let cancelled = 0;
     if (due !== undefined && due.size !== 0) {
       for (const waiter of due) waiter(cancelledError());
-      const cancelled = due.size;
+      cancelled = due.size;
       due.clear();
-      return cancelled;
     }
-    if (first === undefined) return 0;
+    if (first === undefined) return cancelled;
     state.first = state.rest = undefined;
     this.#queue.remove(state);
     first(cancelledError());
-    if (rest === undefined) return 1;
+    if (rest === undefined) return cancelled + 1;
     for (const waiter of rest) waiter(cancelledError());
-    return 1 + rest.size;
+    return cancelled + 1 + rest.size;
   }
 
   /**

@@ -9,8 +9,7 @@
  * @module
  */
 import type { Executor } from "./executor.ts";
-import { internals } from "./_internals.ts";
-import { formatValue } from "../_util/validate.ts";
+import { assertExecutor, internals } from "./_internals.ts";
 
 /**
  * Keeps an {@linkcode Executor}'s `run()` waiting until reset or disposed.
@@ -44,13 +43,7 @@ export class WorkGuard {
    * @throws {TypeError} If `executor` is not an {@linkcode Executor}.
    */
   constructor(executor: Executor) {
-    if (!internals.isExecutor(executor)) {
-      throw new TypeError(
-        `Cannot create work guard as 'executor' must be an Executor: current value is ${
-          formatValue(executor)
-        }`,
-      );
-    }
+    assertExecutor(executor, "Cannot create work guard as 'executor'");
     internals.workStarted(executor);
     this.#executor = executor;
   }

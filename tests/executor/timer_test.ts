@@ -310,6 +310,81 @@ describe("SteadyTimer cancellation", () => {
   });
 });
 
+describe("SteadyTimer: an expired wait is pending until a run takes it", () => {
+  // The asyncWait made first completes before a wait() made after it, from
+  // the same runtime timer: once wait() resolved, the timer fired while the
+  // executor was not running.
+  async function expiredWhileIdle(): Promise<{
+    io: Executor;
+    timer: SteadyTimer;
+    outcomes: string[];
+  }> {
+    const io = new Executor();
+    const timer = new SteadyTimer(io, 2);
+    const outcomes: string[] = [];
+    timer.asyncWait((e) => outcomes.push(e?.name ?? "expired"));
+    timer.asyncWait((e) => outcomes.push(e?.name ?? "expired"));
+    await timer.wait();
+    assert.deepEqual(outcomes, []); // queued, not run
+    return { io, timer, outcomes };
+  }
+
+  test("expired after asyncWait while idle: cancel() counts and aborts it", async () => {
+    const { io, timer, outcomes } = await expiredWhileIdle();
+    assert.equal(timer.cancel(), 2);
+    assert.equal(timer.cancel(), 0);
+    assert.equal(await io.run(), 2);
+    assert.deepEqual(outcomes, ["AbortError", "AbortError"]);
+  });
+
+  test("expired after asyncWait while idle: cancelOne() takes the oldest", async () => {
+    const { io, timer, outcomes } = await expiredWhileIdle();
+    assert.equal(timer.cancelOne(), 1);
+    assert.equal(await io.run(), 2);
+    assert.deepEqual(outcomes, ["AbortError", "expired"]);
+  });
+
+  test("expired after asyncWait while idle: expiresAfter and expiresAt count it", async () => {
+    const first = await expiredWhileIdle();
+    assert.equal(first.timer.expiresAfter(60_000), 2);
+    assert.equal(await first.io.run(), 2);
+    assert.deepEqual(first.outcomes, ["AbortError", "AbortError"]);
+    const second = await expiredWhileIdle();
+    assert.equal(second.timer.expiresAt(0), 2);
+    assert.equal(await second.io.run(), 2);
+    assert.deepEqual(second.outcomes, ["AbortError", "AbortError"]);
+  });
+
+  test("expired before asyncWait: the same rule", async () => {
+    const io = new Executor();
+    const timer = new SteadyTimer(io); // expired from the start
+    const outcomes: string[] = [];
+    timer.asyncWait((e) => outcomes.push(e?.name ?? "expired"));
+    timer.asyncWait((e) => outcomes.push(e?.name ?? "expired"));
+    assert.equal(timer.cancelOne(), 1);
+    assert.equal(await io.run(), 2);
+    assert.deepEqual(outcomes, ["AbortError", "expired"]);
+  });
+
+  test("once a run took the wait, nothing is left to cancel", async () => {
+    const { io, timer, outcomes } = await expiredWhileIdle();
+    const counts: number[] = [];
+    io.post(() => counts.push(timer.cancel())); // queued after both waits
+    assert.equal(await io.run(), 3);
+    assert.deepEqual(outcomes, ["expired", "expired"]);
+    io.restart();
+    timer.asyncWait(() => counts.push(timer.cancel())); // its own handler
+    assert.equal(await io.run(), 1);
+    assert.deepEqual(counts, [0, 0]);
+  });
+
+  test("without a cancel the handlers get success, in order", async () => {
+    const { io, outcomes } = await expiredWhileIdle();
+    assert.equal(await io.run(), 2);
+    assert.deepEqual(outcomes, ["expired", "expired"]);
+  });
+});
+
 describe("SteadyTimer runtime timer", () => {
   test("one runtime timer per executor, cleared by every way of cancelling", async () => {
     await withLiveTimers(async (live) => {
