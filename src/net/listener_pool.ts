@@ -39,6 +39,7 @@ import {
   assertMs,
   formatValue,
   notAFunction,
+  notAString,
   optionsObject,
 } from "../_util/validate.ts";
 
@@ -212,11 +213,7 @@ export class ListenerPool implements AsyncDisposable {
     } = optionsObject(options, what);
     assertInteger(threads, `Cannot ${what} as 'threads'`, 1);
     if (typeof name !== "string") {
-      throw new TypeError(
-        `Cannot ${what} as 'name' must be a string: current value is ${
-          formatValue(name)
-        }`,
-      );
+      throw notAString(`Cannot ${what} as 'name'`, name);
     }
     if (onError !== undefined && typeof onError !== "function") {
       throw notAFunction(`Cannot ${what} as 'onError'`, onError);
