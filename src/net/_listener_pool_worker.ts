@@ -28,7 +28,7 @@ import {
 } from "./_listener_pool_protocol.ts";
 import { type ListenAddress, NetListener } from "./listener.ts";
 import type { Addr, Connection } from "./connection.ts";
-import { internals } from "./_listener_internals.ts";
+import { listenerInternals } from "./_internals.ts";
 import { sendError } from "../pool/_error_transfer.ts";
 import { formatValue, isThenable } from "../_util/validate.ts";
 import { interceptExits } from "../_runtime/worker_exits.ts";
@@ -116,7 +116,7 @@ async function init(
     loadFailed(error);
     return;
   }
-  internals.shareTcpPorts(listener);
+  listenerInternals.shareTcpPorts(listener);
   counters = new Float64Array(buffer);
   listener.setClientHandler((conn) => {
     let result: unknown;

@@ -31,7 +31,7 @@ import {
   optionsObject,
 } from "../_util/validate.ts";
 import { type ListenAddress, parseListenAddress } from "./_address.ts";
-import { internals } from "./_listener_internals.ts";
+import { listenerInternals } from "./_internals.ts";
 
 export type {
   ListenAddress,
@@ -103,7 +103,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
   #reusePort = false;
 
   static {
-    internals.shareTcpPorts = (listener: NetListener): void => {
+    listenerInternals.shareTcpPorts = (listener: NetListener): void => {
       listener.#reusePort = true;
     };
   }

@@ -2,16 +2,16 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { NetListener } from "../../src/listener.ts";
-import { internals } from "../../src/net/_listener_internals.ts";
+import { listenerInternals } from "../../src/net/_internals.ts";
 import { echo } from "../_net.ts";
 
-describe("NetListener internals", () => {
+describe("net internals", () => {
   test("shareTcpPorts lets listeners bind the same port; one without it cannot", async () => {
     await using first = new NetListener();
     await using second = new NetListener();
     await using plain = new NetListener();
-    internals.shareTcpPorts(first);
-    internals.shareTcpPorts(second);
+    listenerInternals.shareTcpPorts(first);
+    listenerInternals.shareTcpPorts(second);
     const [addr] = await first.open("127.0.0.1:0");
     assert.equal(addr?.transport, "tcp");
     const [joined] = await second.open(`127.0.0.1:${addr.port}`);
