@@ -38,8 +38,10 @@
  *   (those still sending a PROXY protocol header included); past it a new
  *   connection is counted in `stats.rejected` and closed at once, or first
  *   handed to `onReject`, which may answer it, and closed once `onReject`
- *   returns or its promise settles. A refused connection never reaches the
- *   handler or a waiter and does not count in `stats.active`.
+ *   returns or its promise settles (at most `maxConnections` are answered
+ *   at a time; past that they are closed at once). A refused connection
+ *   never reaches the handler or a waiter and does not count in
+ *   `stats.active`.
  * - With `proxyProtocol`, a connection is handed out only once its whole
  *   PROXY protocol header (v1 or v2) has arrived, with `remoteAddr` the
  *   client it names (the socket's own for a v2 LOCAL or v1 UNKNOWN header)
@@ -48,6 +50,8 @@
  *   incomplete at its end, or not complete within
  *   `PROXY_HEADER_TIMEOUT_MS` is closed, counted in `stats.rejected` and
  *   reported to `onError` (a "TimeoutError" `DOMException` for the last).
+ *   Such a listener refuses addresses with `tls` (the header would come
+ *   before the handshake).
  * - `disconnect()` stops accepting and closes every listening socket (a Unix
  *   socket's file is removed); it leaves accepted connections open, ends
  *   iterations and rejects pending `waitClient()` calls. It is idempotent and

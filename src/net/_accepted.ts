@@ -8,27 +8,16 @@
 import type { Addr, Connection, ConnectionTransport } from "./connection.ts";
 
 /**
- * The optional members a socket's transport may have beside
- * `ConnectionTransport`'s required ones (reading into a caller's buffer,
- * socket options, TLS's protocol): a wrapper has each exactly when the
- * transport it wraps has it.
- */
-export interface TransportExtras {
-  readInto?(buffer: Uint8Array): Promise<number | null>;
-  setNoDelay?(on: boolean): void;
-  setKeepAlive?(on: boolean): void;
-  readonly alpnProtocol?: string | null;
-}
-
-/**
- * Gives `wrapper` the socket options and TLS protocol `inner` has.
+ * Gives `wrapper` the optional socket options and TLS protocol `inner` has,
+ * and only those: a wrapper has each optional member of
+ * `ConnectionTransport` exactly when the transport it wraps has it.
  *
  * @param wrapper The wrapping transport.
  * @param inner The transport it wraps.
  */
 export function forwardExtras(
-  wrapper: TransportExtras,
-  inner: TransportExtras,
+  wrapper: ConnectionTransport,
+  inner: ConnectionTransport,
 ): void {
   if (inner.setNoDelay) wrapper.setNoDelay = inner.setNoDelay.bind(inner);
   if (inner.setKeepAlive) {
@@ -42,7 +31,7 @@ export function forwardExtras(
 }
 
 /** An accepted socket's transport, counted until it is closed. */
-export class CountedTransport implements ConnectionTransport, TransportExtras {
+export class CountedTransport implements ConnectionTransport {
   readonly localAddr: Addr;
   readonly remoteAddr: Addr;
   readInto?: (buffer: Uint8Array) => Promise<number | null>;
@@ -65,9 +54,8 @@ export class CountedTransport implements ConnectionTransport, TransportExtras {
     this.#release = release;
     this.localAddr = inner.localAddr;
     this.remoteAddr = inner.remoteAddr;
-    const extras = inner as TransportExtras;
-    if (extras.readInto) this.readInto = extras.readInto.bind(inner);
-    forwardExtras(this, extras);
+    if (inner.readInto) this.readInto = inner.readInto.bind(inner);
+    forwardExtras(this, inner);
   }
 
   /** True once closed, by whoever closed it. */

@@ -8,7 +8,7 @@
 
 import type { Addr, ConnectionTransport } from "./connection.ts";
 import { tcpLabel } from "./_address.ts";
-import { forwardExtras, type TransportExtras } from "./_accepted.ts";
+import { forwardExtras } from "./_accepted.ts";
 
 /**
  * How long, from its accept, a connection may take to send its whole PROXY
@@ -526,7 +526,7 @@ export function readProxyHeader(
  * Whatever `Connection` builds on the transport (streams, direct pipes,
  * watches) sees the application's bytes from the first.
  */
-export class ProxiedTransport implements ConnectionTransport, TransportExtras {
+export class ProxiedTransport implements ConnectionTransport {
   readonly localAddr: Addr;
   readonly remoteAddr: Addr;
   readInto?: (buffer: Uint8Array) => Promise<number | null>;
@@ -546,8 +546,7 @@ export class ProxiedTransport implements ConnectionTransport, TransportExtras {
     this.#first = start.rest;
     this.localAddr = inner.localAddr;
     this.remoteAddr = start.remoteAddr ?? inner.remoteAddr;
-    const extras = inner as TransportExtras;
-    const readInto = extras.readInto?.bind(inner);
+    const readInto = inner.readInto?.bind(inner);
     // Reading into a caller's buffer replays the same bytes first, as much
     // of them as fit.
     if (readInto) {
@@ -560,7 +559,7 @@ export class ProxiedTransport implements ConnectionTransport, TransportExtras {
         return Promise.resolve(n);
       };
     }
-    forwardExtras(this, extras);
+    forwardExtras(this, inner);
   }
 
   read(): Promise<Uint8Array | null> {

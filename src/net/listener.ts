@@ -94,6 +94,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
   );
   #connections = new AcceptedSet();
   #onReject: ((conn: Connection) => unknown) | undefined;
+  #refusing = 0;
   #proxyProtocol: boolean;
   #removeStaleSocket: boolean;
   #accepted = 0;
@@ -184,7 +185,8 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
    * @param addresses One address or a non-empty list.
    * @returns The addresses this call listens on, with the real ports; a
    * hostname gives one per address it resolved to.
-   * @throws {TypeError} If the list is empty or an address is malformed.
+   * @throws {TypeError} If the list is empty or an address is malformed, or
+   * has `tls` on a listener with `proxyProtocol`.
    * @throws {RangeError} If a port is not an integer in 0..65535.
    * @throws {Error} If an address cannot be resolved or bound; its `cause`
    * is the runtime's error.
@@ -199,6 +201,15 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       );
     }
     const specs = list.map(parseListenAddress);
+    for (const { label, bind } of specs) {
+      // The header comes before the handshake, and the runtimes' TLS
+      // listeners take the first bytes as the handshake.
+      if (this.#proxyProtocol && bind.transport === "tcp" && bind.tls) {
+        throw new TypeError(
+          `Cannot open listener on '${label}' as 'tls' cannot be used with 'proxyProtocol': end TLS at the load balancer`,
+        );
+      }
+    }
     const opened: RawListener[] = [];
     const epoch = this.#disconnects;
     try {
@@ -335,7 +346,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       throw notAnAbortSignal("Cannot wait for a client as 'signal'", signal);
     }
     signal?.throwIfAborted();
-    const conn = await this.#take(signal);
+    const conn = await this.#handOff.take(signal, this.#raws.size > 0);
     if (conn === null) {
       throw new Error(
         `Cannot wait for a client as listener '${this.#name}' is not listening`,
@@ -527,8 +538,12 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
   #deliver(transport: ConnectionTransport): void {
     if (this.#connections.size >= this.#maxConnections) {
       this.#rejected++;
-      if (this.#onReject === undefined) transport.close();
-      else this.#refuse(transport);
+      // Answers in progress are bounded too: past as many, close at once.
+      if (
+        this.#onReject === undefined || this.#refusing >= this.#maxConnections
+      ) {
+        transport.close();
+      } else this.#refuse(transport);
       return;
     }
     const counted = this.#connections.add(transport);
@@ -559,13 +574,10 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     this.#handOff.handOut(conn);
   }
 
-  #take(signal: AbortSignal | undefined): Promise<Connection | null> {
-    return this.#handOff.take(signal, this.#raws.size > 0);
-  }
-
   // A connection past maxConnections, answered by onReject and closed.
   async #refuse(transport: ConnectionTransport): Promise<void> {
     let conn: Connection | undefined;
+    this.#refusing++;
     try {
       conn = new Connection(
         this.#proxyProtocol
@@ -581,6 +593,7 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       if (conn !== undefined) this.#handOff.errors++;
       this.#report(error);
     } finally {
+      this.#refusing--;
       if (conn !== undefined) conn.close();
       else transport.close();
     }

@@ -60,7 +60,8 @@ export interface NetListenerOptions {
    * the connection, which is closed once the call returns or the promise it
    * returns settles. It does not count in `stats.active`; a throw or
    * rejection goes to `onError`. Without it a refused connection is closed
-   * at once.
+   * at once; so is one refused while `maxConnections` others are still
+   * being answered (with `proxyProtocol`, their headers are read first).
    *
    * @default {undefined}
    */
@@ -74,7 +75,8 @@ export interface NetListenerOptions {
    * malformed, or not complete within {@linkcode PROXY_HEADER_TIMEOUT_MS},
    * is closed, counted in `stats.rejected` and reported to `onError`. Only
    * turn it on for addresses that nothing but the load balancer can reach:
-   * the header is believed.
+   * the header is believed. TLS addresses are refused with it (the header
+   * would come before the handshake): end TLS at the load balancer.
    *
    * @default {false}
    */

@@ -200,6 +200,53 @@ describe("NetListener proxyProtocol: valid headers", () => {
     socket.destroy();
   });
 
+  test("read() into a buffer gets the bytes after the header first", async () => {
+    await using server = await proxied();
+    const socket = connectTo(server.addr);
+    socket.write(
+      concat(
+        v2({ addresses: ipv4Block("7.7.7.7", "8.8.8.8", 7, 8) }),
+        text("0123456789"),
+      ),
+    );
+    const conn = await server.listener.waitClient();
+    assert.deepEqual(conn.remoteAddr, {
+      transport: "tcp",
+      hostname: "7.7.7.7",
+      port: 7,
+    });
+    const buffer = new Uint8Array(4);
+    let received = "";
+    socket.end("abc");
+    for (;;) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      received += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    assert.equal(received, "0123456789abc");
+    conn.close();
+  });
+
+  test("a TLS address is refused: the header would come before the handshake", async () => {
+    await using listener = new NetListener({ proxyProtocol: true });
+    await assert.rejects(
+      listener.open({
+        hostname: "127.0.0.1",
+        port: 0,
+        tls: { cert: "x", key: "y" },
+      }),
+      (error: Error) => {
+        assert.equal(error.constructor, TypeError);
+        assert.match(
+          error.message,
+          /^Cannot open listener on '127\.0\.0\.1:0' as 'tls' cannot be used with 'proxyProtocol'/,
+        );
+        return true;
+      },
+    );
+    assert.equal(listener.connected, false);
+  });
+
   test("a Unix socket listener reads v2 Unix addresses", async () => {
     const { dir, remove } = socketDir();
     try {
@@ -359,6 +406,43 @@ describe("NetListener proxyProtocol: refused connections", () => {
     ]);
     assert.equal(server.listener.stats.rejected, 1);
     assert.equal(server.listener.stats.active, 1);
+    held[0]!.close();
+    first.destroy();
+  });
+  test("answers in progress are bounded by maxConnections; past it, closed at once", async () => {
+    let answered = 0;
+    await using server = await proxied({
+      maxConnections: 1,
+      onReject: async (conn) => {
+        answered++;
+        const writer = conn.writable.getWriter();
+        await writer.write(text("-ERR busy\r\n"));
+      },
+    });
+    const handed = countdown(1);
+    const held: Connection[] = [];
+    server.listener.setClientHandler((conn) => {
+      held.push(conn);
+      handed.tick();
+    });
+    const first = connectTo(server.addr);
+    first.write(v1("UNKNOWN"));
+    await handed.promise;
+    // Refused, and being answered: its header is still awaited.
+    const second = connectTo(server.addr);
+    await connected(second);
+    const secondReply: Buffer[] = [];
+    second.on("data", (chunk: Buffer) => secondReply.push(chunk));
+    const secondClosed = closed(second);
+    // Refused while one answer is in progress: closed without one.
+    const third = await exchange(server.addr, v1("UNKNOWN"));
+    assert.equal(third.data.length, 0);
+    assert.equal(answered, 0);
+    second.end(v1("TCP4 4.4.4.4 2.2.2.2 4 2"));
+    await secondClosed;
+    assert.equal(Buffer.concat(secondReply).toString(), "-ERR busy\r\n");
+    assert.equal(answered, 1);
+    assert.equal(server.listener.stats.rejected, 2);
     held[0]!.close();
     first.destroy();
   });
