@@ -76,6 +76,25 @@
  * - With `idleTimeoutMs`, every accepted connection is closed once nothing
  *   was read or written on it for that long (see {@linkcode Connection}).
  *
+ * {@linkcode ListenerPool} gives every core to one TCP server: `threads`
+ * Web Workers each run the default export of a module as the client handler
+ * of their own NetListener, on the same addresses with SO_REUSEPORT, and
+ * the kernel spreads the connections across them. Guarantees:
+ * - `open()` is all-or-nothing across the workers: the first binds the
+ *   addresses (port 0 gets a free port) and the others join those ports;
+ *   if any fails, the workers this call started are ended. A Unix address
+ *   is a `TypeError`: workers cannot share one. Under Deno, `reusePort`
+ *   needs `--unstable-net` (or `"unstable": ["net"]` in deno.json); without
+ *   it `open()` rejects before any socket is bound, since Deno would
+ *   otherwise exit the whole process.
+ * - A worker that dies (an uncaught error, `self.close()`, an exit) takes
+ *   its connections with it and is replaced; the others go on serving.
+ *   `onError` hears of it as a `WorkerCrashedError`.
+ * - `disconnect()` stops listening and leaves connections to finish;
+ *   `shutdown()` waits for them (up to `timeoutMs`); `close()` and
+ *   `await using` end every worker at once. After `close()` no worker is
+ *   left and the process can exit.
+ *
  * @example Echo server on IPv4 and IPv6 loopback
  * ```ts
  * import { NetListener } from "@iox/iox/listener";
@@ -98,6 +117,7 @@
  */
 
 export * from "./net/listener.ts";
+export * from "./net/listener_pool.ts";
 export { TLS_HANDSHAKE_TIMEOUT_MS, type TlsListenOptions } from "./net/_tls.ts";
 export {
   type Addr,

@@ -14,7 +14,7 @@ import { startEchoServer } from "../examples/echo_server.ts";
 import { digest } from "../examples/hash_worker.ts";
 import { hashAll } from "../examples/parallel_hash.ts";
 import { NetListener } from "../mod.ts";
-import { closed, ipv6Loopback, socketDir } from "./_net.ts";
+import { closed, echo, ipv6Loopback, socketDir } from "./_net.ts";
 
 const ipv6 = await ipv6Loopback();
 
@@ -310,5 +310,35 @@ describe("examples/tls_echo_server.ts", () => {
       child.kill();
       await exited;
     }
+  });
+});
+
+describe("examples/echo_all_cores.ts", () => {
+  test("serves an echo on every core with one command, and stops on Ctrl-C", {
+    timeout: 60_000,
+  }, async () => {
+    await using server = startExample("echo_all_cores.ts", [], [
+      "-A",
+      "--unstable-net",
+    ]);
+    const [, cores, port] = await server.line(
+      /^echo server on (\d+) cores listening on 127\.0\.0\.1:(\d+)$/,
+    );
+    assert.equal(Number(cores), navigator.hardwareConcurrency);
+    const addr = {
+      transport: "tcp" as const,
+      hostname: "127.0.0.1",
+      port: Number(port),
+    };
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => echo(addr, `hello ${i}`)),
+    );
+    assert.deepEqual(
+      replies.map(String),
+      Array.from({ length: 8 }, (_, i) => `hello ${i}`),
+    );
+    interrupt(server.child);
+    await server.line(/^served 8 connections$/);
+    assert.equal(await server.exited, 0);
   });
 });

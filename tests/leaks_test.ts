@@ -11,15 +11,20 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   Executor,
+  ListenerPool,
   NetListener,
   SteadyTimer,
   Task,
   ThreadPool,
   WorkerCrashedError,
 } from "../mod.ts";
-import { echo, socketDir } from "./_net.ts";
+import { echo, exchange, socketDir } from "./_net.ts";
 
 const TASKS = new URL("./fixtures/pool_tasks.ts", import.meta.url);
+const POOL_ECHO = new URL(
+  "./fixtures/listener_pool_echo.ts",
+  import.meta.url,
+);
 
 /** Workers created and not terminated, while a test runs. */
 let liveWorkers = 0;
@@ -150,3 +155,24 @@ sanitized("listener: TCP and Unix, echo, disconnect", async () => {
     remove();
   }
 });
+
+sanitized(
+  "listener pool: echo, a worker that dies and its replacement, a failed open, shutdown",
+  async () => {
+    const crashed = Promise.withResolvers<unknown>();
+    const pool = new ListenerPool(POOL_ECHO, {
+      threads: 2,
+      onError: crashed.resolve,
+    });
+    const [addr] = await pool.open("127.0.0.1:0");
+    assert.equal((await echo(addr, "ping")).toString(), "ping");
+    // A worker killed by its handler; the connection closes with it, and a
+    // replacement starts, which shutdown() must end too.
+    const { data } = await exchange(addr, "die");
+    assert.equal(data.length, 0);
+    assert.ok(await crashed.promise instanceof WorkerCrashedError);
+    await pool.shutdown({ timeoutMs: 1000 });
+    const failing = new ListenerPool(TASKS, { threads: 2 });
+    await assert.rejects(failing.open("127.0.0.1:0"), TypeError);
+  },
+);

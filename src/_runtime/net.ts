@@ -26,10 +26,19 @@ export interface RawListener {
 
 /**
  * Where to bind: one resolved IP address and port (with TLS, the accepted
- * connections have completed their handshake), or a Unix path.
+ * connections have completed their handshake), or a Unix path. With
+ * `reusePort`, a TCP socket sets SO_REUSEPORT, so that sockets of this user
+ * may bind the same address and the kernel spreads connections across them
+ * (under Deno only after {@linkcode reusePortUnavailable} returned null).
  */
 export type BindAddr =
-  | { transport: "tcp"; hostname: string; port: number; tls?: TlsConfig }
+  | {
+    transport: "tcp";
+    hostname: string;
+    port: number;
+    tls?: TlsConfig;
+    reusePort?: boolean;
+  }
   | { transport: "unix"; path: string };
 
 /** What the listener needs from the runtime. */

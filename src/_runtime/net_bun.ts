@@ -60,6 +60,7 @@ type BunListenOptions =
     | {
       hostname: string;
       port: number;
+      reusePort?: boolean;
       tls?: { cert: string; key: string; ALPNProtocols?: ArrayBuffer };
     }
     | { unix: string }
@@ -475,6 +476,7 @@ export const bunNet: NetRuntime = {
         bun().listen({
           hostname,
           port,
+          reusePort: addr.reusePort === true,
           allowHalfOpen: true,
           socket,
           ...(tls === undefined ? {} : {

@@ -352,8 +352,11 @@ export const denoNet: NetRuntime = {
       );
     }
     const { hostname, port, tls } = addr;
+    // Asked for only when wanted: without --unstable-net, Deno exits the
+    // process at the mere sight of it.
+    const shared = addr.reusePort ? { reusePort: true } : {};
     if (tls === undefined) {
-      return new DenoListener(Deno.listen({ hostname, port }));
+      return new DenoListener(Deno.listen({ hostname, port, ...shared }));
     }
     const { cert, key, alpnProtocols, handshakeTimeoutMs } = tls;
     return new DenoTlsListener(
@@ -363,6 +366,7 @@ export const denoNet: NetRuntime = {
         cert,
         key,
         ...(alpnProtocols === undefined ? {} : { alpnProtocols }),
+        ...shared,
       }),
       handshakeTimeoutMs,
     );

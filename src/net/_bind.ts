@@ -23,12 +23,15 @@ export const PORT_RETRIES = 8;
  *
  * @param spec The checked address.
  * @param removeStale Remove a stale Unix socket file in the way.
+ * @param reusePort Bind TCP sockets with SO_REUSEPORT, so that other
+ * sockets may join their ports (ListenerPool's workers).
  * @returns The listening sockets: one per resolved address.
  * @throws {Error} Naming the address, if it cannot be resolved or bound.
  */
 export async function bindAddress(
   spec: ListenSpec,
   removeStale: boolean,
+  reusePort: boolean,
 ): Promise<RawListener[]> {
   const { bind } = spec;
   if (bind.transport === "unix") {
@@ -62,7 +65,7 @@ export async function bindAddress(
     let host: string | undefined;
     try {
       for (host of hosts) {
-        const raw = net.listen({ ...bind, hostname: host, port });
+        const raw = net.listen({ ...bind, hostname: host, port, reusePort });
         group.push(raw);
         if (port === 0 && raw.addr.transport === "tcp") port = raw.addr.port;
       }

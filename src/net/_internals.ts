@@ -1,12 +1,16 @@
 // Copyright 2026 the iox authors. MIT license.
-// What watch.ts needs from a Connection beyond its public API: the Channel
-// under it (see _channel.ts). Connection fills this in from a static block,
-// where its #private fields are in scope, so the channel stays off the
-// public surface. Companions call it only at method time, when
-// connection.ts has necessarily been evaluated (a Connection exists), so
-// module load order cannot break it.
+// What companions need from this folder's classes beyond their public API,
+// filled in by each class from a static block, where its #private fields
+// are in scope, so that none of it is on the public surface. Companions call
+// these only at method time, when the class's file has necessarily been
+// evaluated (an instance exists), so module load order cannot break them.
+// - watch.ts needs the Channel under a Connection (see _channel.ts).
+// - ListenerPool's workers need a NetListener that binds its TCP sockets
+//   with SO_REUSEPORT, so that every worker listens on the same port; it is
+//   only safe once the runtime allows it (see ../_runtime/reuse_port.ts).
 import type { Connection } from "./connection.ts";
 import type { Channel } from "./_channel.ts";
+import type { NetListener } from "./listener.ts";
 
 /** The internal operations of Connection. */
 export interface ConnectionInternals {
@@ -14,9 +18,24 @@ export interface ConnectionInternals {
   channel(conn: Connection): Channel;
 }
 
-function notLoaded(): never {
-  throw new Error("iox: connection.ts has not been loaded");
+/** The internal operations of NetListener. */
+export interface NetListenerInternals {
+  /** Makes every TCP socket `listener` binds from now on set SO_REUSEPORT. */
+  shareTcpPorts(listener: NetListener): void;
+}
+
+function notLoaded(file: string): () => never {
+  return () => {
+    throw new Error(`iox: ${file} has not been loaded`);
+  };
 }
 
 /** Set by connection.ts when it loads. */
-export const internals: ConnectionInternals = { channel: notLoaded };
+export const internals: ConnectionInternals = {
+  channel: notLoaded("connection.ts"),
+};
+
+/** Set by listener.ts when it loads. */
+export const listenerInternals: NetListenerInternals = {
+  shareTcpPorts: notLoaded("listener.ts"),
+};

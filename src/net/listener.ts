@@ -31,6 +31,7 @@ import {
   optionsObject,
 } from "../_util/validate.ts";
 import { type ListenAddress, parseListenAddress } from "./_address.ts";
+import { listenerInternals } from "./_internals.ts";
 
 export type {
   ListenAddress,
@@ -100,6 +101,13 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
   #rejected = 0;
 
   #connectionOptions: ConnectionOptions;
+  #reusePort = false;
+
+  static {
+    listenerInternals.shareTcpPorts = (listener: NetListener): void => {
+      listener.#reusePort = true;
+    };
+  }
 
   /**
    * Creates a listener that listens nowhere yet: call
@@ -206,7 +214,9 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     const epoch = this.#disconnects;
     try {
       for (const spec of specs) {
-        opened.push(...await bindAddress(spec, this.#removeStaleSocket));
+        opened.push(
+          ...await bindAddress(spec, this.#removeStaleSocket, this.#reusePort),
+        );
       }
       // A disconnect() that resolved while this call was binding (a name
       // lookup is asynchronous) must not be undone by it.

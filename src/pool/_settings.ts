@@ -1,6 +1,6 @@
 // Copyright 2026 the iox authors. MIT license.
 // A pool's constructor arguments, checked once, with their defaults.
-import { resolveModule } from "./_module_url.ts";
+import { resolveModule } from "../_util/module_url.ts";
 import type { ThreadPoolOptions } from "./options.ts";
 import {
   assertInteger,
@@ -34,7 +34,7 @@ export function readSettings(
 ): PoolSettings {
   const what = "create thread pool";
   const option = (name: string): string => `Cannot ${what} as '${name}'`;
-  const url = resolveModule(module);
+  const url = resolveModule(module, what);
   const {
     threads,
     minThreads = 0,

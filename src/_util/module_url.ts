@@ -1,7 +1,9 @@
 // Copyright 2026 the iox authors. MIT license.
-// The URL of a pool's task module, from what the caller gave.
+// The module a pool's workers load, given as a URL or a path, turned into a
+// URL that a worker started anywhere can import.
+
 import { cwd } from "../_runtime/worker.ts";
-import { formatValue } from "../_util/validate.ts";
+import { formatValue } from "./validate.ts";
 
 function encodePath(path: string): string {
   return path.replaceAll("\\", "/").split("/").map((part) =>
@@ -15,15 +17,18 @@ function fileUrl(absolutePath: string): string {
 }
 
 /**
- * A `URL`, a URL string, an absolute path, or a path relative to the
- * working directory (a library cannot know its caller's file), as a URL.
+ * `module` as an absolute URL: a `URL` (copied), a URL string, an absolute
+ * path, or a path relative to the current working directory.
  *
- * @throws {TypeError} For anything else.
+ * @param module The argument.
+ * @param action What the call does, for the message ("create thread pool").
+ * @returns The URL.
+ * @throws {TypeError} If `module` is none of those.
  */
-export function resolveModule(module: unknown): URL {
+export function resolveModule(module: unknown, action: string): URL {
   const invalid = () =>
     new TypeError(
-      `Cannot create thread pool as 'module' must be a URL, an absolute path or a path relative to the working directory: current value is ${
+      `Cannot ${action} as 'module' must be a URL, an absolute path or a path relative to the working directory: current value is ${
         formatValue(module)
       }`,
     );

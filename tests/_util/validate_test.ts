@@ -1,0 +1,72 @@
+// Copyright 2026 the iox authors. MIT license.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { assertInteger, assertMs } from "../../src/_util/validate.ts";
+
+describe("assertInteger", () => {
+  test("takes integers in range, and Infinity when asked", () => {
+    for (const value of [1, 2, 1e9]) assertInteger(value, "x", 1);
+    assertInteger(0, "x", 0, 5);
+    assertInteger(Infinity, "x", 0, Infinity, true);
+  });
+
+  test("a number out of the rule is a RangeError, anything else a TypeError", () => {
+    for (const value of [0, -1, 1.5, NaN, Infinity]) {
+      assert.throws(() => assertInteger(value, "Cannot go as 'n'", 1), {
+        name: "RangeError",
+        message:
+          `Cannot go as 'n' must be a positive integer: current value is ${value}`,
+      });
+    }
+    assert.throws(() => assertInteger(6, "Cannot go as 'n'", 0, 5), {
+      name: "RangeError",
+      message:
+        "Cannot go as 'n' must be an integer in 0..5: current value is 6",
+    });
+    assert.throws(
+      () => assertInteger(-1, "Cannot go as 'n'", 0, Infinity, true),
+      {
+        name: "RangeError",
+        message:
+          "Cannot go as 'n' must be a non-negative integer or Infinity: current value is -1",
+      },
+    );
+    for (const value of ["1", 1n, null, undefined, {}]) {
+      assert.throws(
+        () => assertInteger(value, "Cannot go as 'n'", 1),
+        TypeError,
+      );
+    }
+    assert.throws(() => assertInteger("2", "Cannot go as 'n'", 1), {
+      message:
+        `Cannot go as 'n' must be a positive integer: current value is "2"`,
+    });
+  });
+});
+
+describe("assertMs", () => {
+  test("takes positive numbers and Infinity, and 0 when allowed", () => {
+    for (const value of [0.5, 30_000, Infinity]) assertMs(value, "x", false);
+    assertMs(0, "x", true);
+  });
+
+  test("a number out of the rule is a RangeError, a non-number a TypeError", () => {
+    for (const value of [-1, -Infinity, NaN]) {
+      assert.throws(() => assertMs(value, "Cannot wait as 'ms'", true), {
+        name: "RangeError",
+        message:
+          `Cannot wait as 'ms' must be a non-negative number of milliseconds: current value is ${value}`,
+      });
+    }
+    assert.throws(() => assertMs(0, "Cannot wait as 'ms'", false), {
+      name: "RangeError",
+      message:
+        "Cannot wait as 'ms' must be a positive number of milliseconds: current value is 0",
+    });
+    assert.throws(() => assertMs("5", "Cannot wait as 'ms'", true), {
+      name: "TypeError",
+      message:
+        `Cannot wait as 'ms' must be a non-negative number of milliseconds: current value is "5"`,
+    });
+  });
+});
