@@ -18,6 +18,7 @@
 // queue's own cost (docs/executor.md, "A fresh executor").
 import process from "node:process";
 import { Executor, Strand } from "../src/executor.ts";
+import { quantile } from "./_stats.ts";
 
 const WARMUP = 5;
 const rounds = Number(process.argv[2] ?? 15);
@@ -100,14 +101,6 @@ function roundOrder(round: number, count: number): number[] {
     (_, j) => j === 0 ? 0 : j % 2 === 1 ? (j + 1) / 2 : count - j / 2,
   );
   return row.map((index) => (index + round) % count);
-}
-
-function quantile(values: number[], q: number): number {
-  const sorted = values.toSorted((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const low = Math.floor(at);
-  const high = Math.ceil(at);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
 }
 
 const times: number[][] = variants.map(() => []);

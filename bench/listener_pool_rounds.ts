@@ -22,19 +22,12 @@ import {
   type Server,
 } from "./_listener_pool.ts";
 import { assertInteger } from "../src/_util/validate.ts";
+import { quantile } from "./_stats.ts";
 
 const LOADS = 5;
 const WARMUP = 5;
 const rounds = Number(process.argv[2] ?? 12);
 assertInteger(rounds, "Cannot measure as 'rounds'", 1);
-
-function quantile(values: number[], q: number): number {
-  const sorted = values.toSorted((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const low = Math.floor(at);
-  const high = Math.ceil(at);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
-}
 
 async function compare(
   title: string,

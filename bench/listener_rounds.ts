@@ -24,6 +24,7 @@ import { CLIENTS, load, PAYLOAD, startServers } from "./_echo.ts";
 import type { EchoServer } from "./_echo.ts";
 import { startTlsServers, tlsLoad } from "./_tls_echo.ts";
 import { pingLoad, PINGS, startPingServers } from "./_ping_pong.ts";
+import { quantile } from "./_stats.ts";
 
 interface Mode {
   what: string;
@@ -70,14 +71,6 @@ if (mode === undefined) {
       Object.keys(MODES).join(", ")
     }: current value is ${modeName}`,
   );
-}
-
-function quantile(values: number[], q: number): number {
-  const sorted = values.toSorted((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const low = Math.floor(at);
-  const high = Math.ceil(at);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
 }
 
 const servers = await mode.start();

@@ -14,6 +14,8 @@
 import { connect } from "node:net";
 import process from "node:process";
 import { NetListener } from "../src/listener.ts";
+import { V2_SIGNATURE } from "../tests/_proxy.ts";
+import { quantile } from "./_stats.ts";
 
 const CLIENTS = 16;
 const PAYLOAD = 100;
@@ -33,18 +35,7 @@ const v1 = new TextEncoder().encode(
   "PROXY TCP4 203.0.113.7 192.0.2.1 51000 443\r\n",
 );
 const v2 = Uint8Array.from([
-  0x0d,
-  0x0a,
-  0x0d,
-  0x0a,
-  0x00,
-  0x0d,
-  0x0a,
-  0x51,
-  0x55,
-  0x49,
-  0x54,
-  0x0a,
+  ...V2_SIGNATURE,
   0x21,
   0x11,
   0x00,
@@ -100,14 +91,6 @@ async function server(
   if (addr?.transport !== "tcp") throw new Error("no TCP address");
   listener.setClientHandler((conn) => conn.readable.pipeTo(conn.writable));
   return { name, listener, port: addr.port, message };
-}
-
-function quantile(values: number[], q: number): number {
-  const sorted = values.toSorted((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const low = Math.floor(at);
-  const high = Math.ceil(at);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
 }
 
 const servers = [

@@ -22,6 +22,7 @@ import {
   THREADS,
   trivial,
 } from "./_pool_workloads.ts";
+import { quantile } from "./_stats.ts";
 
 const WARMUP = 3;
 const rounds = Number(process.argv[2] ?? 10);
@@ -31,14 +32,6 @@ if (!Number.isInteger(rounds) || rounds < 1) {
       process.argv[2]
     }`,
   );
-}
-
-function quantile(values: number[], q: number): number {
-  const sorted = values.toSorted((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const low = Math.floor(at);
-  const high = Math.ceil(at);
-  return sorted[low]! + (sorted[high]! - sorted[low]!) * (at - low);
 }
 
 interface Entry {

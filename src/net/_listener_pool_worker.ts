@@ -29,9 +29,9 @@ import {
 import { type ListenAddress, NetListener } from "./listener.ts";
 import type { Addr, Connection } from "./connection.ts";
 import { listenerInternals } from "./_internals.ts";
-import { sendError } from "../pool/_error_transfer.ts";
+import { sendError } from "../_util/error_transfer.ts";
 import { formatValue, isThenable } from "../_util/validate.ts";
-import { interceptExits } from "../_runtime/worker_exits.ts";
+import { onWorkerEnd } from "../_util/worker_link.ts";
 
 interface WorkerScope {
   postMessage(message: unknown): void;
@@ -164,18 +164,12 @@ function end(kind: number, detail: unknown): void {
   post([tag + kind, detail]);
 }
 
-interceptExits((how) => end(EXITING, how));
-
 // An uncaught error or unhandled rejection (in a handler's stray callback,
 // say) ends this worker: the pool hears it from here with the real error,
 // then replaces us.
-scope.addEventListener("error", (event) => {
-  event.preventDefault();
-  end(CRASHED, sendError(event.error));
-});
-scope.addEventListener("unhandledrejection", (event) => {
-  event.preventDefault();
-  end(CRASHED, sendError(event.reason));
+onWorkerEnd({
+  exited: (how) => end(EXITING, how),
+  crashed: (error) => end(CRASHED, sendError(error)),
 });
 
 scope.addEventListener("message", (event) => {

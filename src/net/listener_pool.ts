@@ -29,8 +29,8 @@ import {
 } from "./listener.ts";
 import type { Addr, NetAddr } from "./connection.ts";
 import { WorkerCrashedError } from "../errors.ts";
-import { messageTag } from "../pool/_protocol.ts";
-import { receiveError } from "../pool/_error_transfer.ts";
+import { messageTag } from "../_util/worker_link.ts";
+import { receiveError } from "../_util/error_transfer.ts";
 import { spawnWorker } from "../_runtime/worker.ts";
 import { reusePortUnavailable } from "../_runtime/reuse_port.ts";
 import { resolveModule } from "../_util/module_url.ts";

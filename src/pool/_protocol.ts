@@ -133,8 +133,3 @@ export const SETUP_FAILED = 5;
 export const CRASHED = 6;
 /** Worker to pool: `[EXITING, how]`: the worker is ending itself. */
 export const EXITING = 7;
-
-/** A tag for a new worker's messages: a random multiple of 16 above 0. */
-export function messageTag(): number {
-  return (crypto.getRandomValues(new Uint32Array(1))[0]! + 1) * 16;
-}

@@ -26,7 +26,7 @@
 //   exit, a failed load or setup), when a running job of its must be
 //   stopped (abort, timeout), after `maxTasksPerWorker` jobs, after
 //   `idleTimeoutMs` idle, and on close or terminate.
-import { receiveError } from "./_error_transfer.ts";
+import { receiveError } from "../_util/error_transfer.ts";
 import type { Job } from "./_job.ts";
 import {
   BATCH,
@@ -37,7 +37,6 @@ import {
   EXITING,
   type InitMessage,
   LOAD_FAILED,
-  messageTag,
   READY,
   RESULTS,
   RING_SIZE,
@@ -45,6 +44,7 @@ import {
   slotOf,
   VALUES,
 } from "./_protocol.ts";
+import { messageTag } from "../_util/worker_link.ts";
 import { spawnWorker } from "../_runtime/worker.ts";
 import type { LongTimeout } from "../_util/long_timeout.ts";
 

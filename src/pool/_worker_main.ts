@@ -24,9 +24,9 @@ import {
   SETUP_FAILED,
   VALUES,
 } from "./_protocol.ts";
-import { sendError } from "./_error_transfer.ts";
+import { sendError } from "../_util/error_transfer.ts";
 import { isThenable } from "../_util/validate.ts";
-import { interceptExits } from "../_runtime/worker_exits.ts";
+import { onWorkerEnd } from "../_util/worker_link.ts";
 
 interface WorkerScope {
   postMessage(message: unknown): void;
@@ -359,17 +359,11 @@ function end(kind: number, detail: unknown): void {
   post([tag + kind, detail]);
 }
 
-interceptExits((how) => end(EXITING, how));
-
 // An uncaught error or unhandled rejection outside a task ends this worker:
 // the pool hears it from here with the real error, then terminates us.
-scope.addEventListener("error", (event) => {
-  event.preventDefault();
-  end(CRASHED, sendError(event.error));
-});
-scope.addEventListener("unhandledrejection", (event) => {
-  event.preventDefault();
-  end(CRASHED, sendError(event.reason));
+onWorkerEnd({
+  exited: (how) => end(EXITING, how),
+  crashed: (error) => end(CRASHED, sendError(error)),
 });
 
 scope.addEventListener("message", (event) => {

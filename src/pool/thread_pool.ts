@@ -31,7 +31,7 @@
 //   timer and abort listener go with it. Final.
 
 import { PoolClosedError } from "../errors.ts";
-import { receiveError } from "./_error_transfer.ts";
+import { receiveError } from "../_util/error_transfer.ts";
 import type { DurationStats } from "./_histogram.ts";
 import { Ledger } from "./_ledger.ts";
 import { armJob, checkCall, Job, type StreamSink } from "./_job.ts";

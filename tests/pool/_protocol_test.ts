@@ -1,12 +1,8 @@
 // Copyright 2026 the iox authors. MIT license.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  ClaimCells,
-  messageTag,
-  RING_SIZE,
-  slotOf,
-} from "../../src/pool/_protocol.ts";
+import { ClaimCells, RING_SIZE, slotOf } from "../../src/pool/_protocol.ts";
+import { messageTag } from "../../src/_util/worker_link.ts";
 
 describe("ClaimCells", () => {
   test("a task is claimed once, unless revoked first; started counts claims", () => {

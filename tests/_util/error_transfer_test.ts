@@ -1,7 +1,7 @@
 // Copyright 2026 the iox authors. MIT license.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { receiveError, sendError } from "../../src/pool/_error_transfer.ts";
+import { receiveError, sendError } from "../../src/_util/error_transfer.ts";
 
 /** As the error crosses threads: encoded, cloned, decoded. */
 function roundTrip(error: unknown): unknown {
