@@ -56,7 +56,7 @@
  */
 import { assertExecutor, internals } from "./executor/_internals.ts";
 import {
-  notA,
+  argumentError,
   notAFunction,
   notAnAbortSignal,
   notAnArray,
@@ -367,7 +367,11 @@ export class Task<T = unknown> {
     options?: TaskRunInThreadOptions,
   ): void {
     if (!(pool instanceof ThreadPool)) {
-      throw notA("Cannot run task in a thread as 'pool'", "a ThreadPool", pool);
+      throw argumentError(
+        "Cannot run task in a thread as 'pool'",
+        "a ThreadPool",
+        pool,
+      );
     }
     if (typeof name !== "string") {
       throw notAString("Cannot run task in a thread as 'name'", name);

@@ -3,7 +3,7 @@
 // URL that a worker started anywhere can import.
 
 import { cwd } from "../_runtime/worker.ts";
-import { formatValue } from "./validate.ts";
+import { argumentError } from "./validate.ts";
 
 function encodePath(path: string): string {
   return path.replaceAll("\\", "/").split("/").map((part) =>
@@ -27,10 +27,10 @@ function fileUrl(absolutePath: string): string {
  */
 export function resolveModule(module: unknown, action: string): URL {
   const invalid = () =>
-    new TypeError(
-      `Cannot ${action} as 'module' must be a URL, an absolute path or a path relative to the working directory: current value is ${
-        formatValue(module)
-      }`,
+    argumentError(
+      `Cannot ${action} as 'module'`,
+      "a URL, an absolute path or a path relative to the working directory",
+      module,
     );
   if (module instanceof URL) return new URL(module.href);
   if (typeof module !== "string" || module.trim() === "") throw invalid();

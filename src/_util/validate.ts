@@ -63,9 +63,7 @@ function render(value: unknown): string {
  * @param value The argument.
  */
 export function notAFunction(what: string, value: unknown): TypeError {
-  return new TypeError(
-    `${what} must be a function: current value is ${formatValue(value)}`,
-  );
+  return argumentError(what, "a function", value);
 }
 
 /**
@@ -77,9 +75,7 @@ export function notAFunction(what: string, value: unknown): TypeError {
  * @param value The argument.
  */
 export function notAnAbortSignal(what: string, value: unknown): TypeError {
-  return new TypeError(
-    `${what} must be an AbortSignal: current value is ${formatValue(value)}`,
-  );
+  return argumentError(what, "an AbortSignal", value);
 }
 
 /**
@@ -141,9 +137,7 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
  * @param value The argument.
  */
 export function notAString(what: string, value: unknown): TypeError {
-  return new TypeError(
-    `${what} must be a string: current value is ${formatValue(value)}`,
-  );
+  return argumentError(what, "a string", value);
 }
 
 /**
@@ -154,9 +148,7 @@ export function notAString(what: string, value: unknown): TypeError {
  * @param value The argument.
  */
 export function notAnArray(what: string, value: unknown): TypeError {
-  return new TypeError(
-    `${what} must be an array: current value is ${formatValue(value)}`,
-  );
+  return argumentError(what, "an array", value);
 }
 
 /**
@@ -173,9 +165,7 @@ export function assertIterable(
     value === null || value === undefined ||
     typeof (value as Iterable<unknown>)[Symbol.iterator] !== "function"
   ) {
-    throw new TypeError(
-      `${what} must be iterable: current value is ${formatValue(value)}`,
-    );
+    throw argumentError(what, "iterable", value);
   }
 }
 
@@ -208,9 +198,11 @@ export function assertInteger(
     : min === 0
     ? "a non-negative integer"
     : `an integer >= ${min}`;
-  const rule = orInfinity ? `${range} or Infinity` : range;
-  throw new (typeof value === "number" ? RangeError : TypeError)(
-    `${what} must be ${rule}: current value is ${formatValue(value)}`,
+  throw argumentError(
+    what,
+    orInfinity ? `${range} or Infinity` : range,
+    value,
+    typeof value === "number" ? RangeError : TypeError,
   );
 }
 
@@ -231,26 +223,10 @@ export function assertMs(
   if (
     typeof value === "number" && (value > 0 || (allowZero && value === 0))
   ) return;
-  const rule = `a ${
-    allowZero ? "non-negative" : "positive"
-  } number of milliseconds: current value is ${formatValue(value)}`;
-  throw new (typeof value === "number" ? RangeError : TypeError)(
-    `${what} must be ${rule}`,
-  );
-}
-
-/**
- * The error for an argument of the wrong type, for the checks that have no
- * helper of their own: "`what` must be `rule`: current value is ...". Built
- * only when thrown.
- *
- * @param what The start of the message, e.g. "Cannot create strand as
- * 'executor'".
- * @param rule What the value must be, e.g. "an Executor".
- * @param value The argument.
- */
-export function notA(what: string, rule: string, value: unknown): TypeError {
-  return new TypeError(
-    `${what} must be ${rule}: current value is ${formatValue(value)}`,
+  throw argumentError(
+    what,
+    `a ${allowZero ? "non-negative" : "positive"} number of milliseconds`,
+    value,
+    typeof value === "number" ? RangeError : TypeError,
   );
 }

@@ -9,7 +9,7 @@
 // them only at method time, when executor.ts has necessarily been evaluated
 // (an Executor instance exists), so module load order cannot break them.
 import type { Executor } from "./executor.ts";
-import { notA } from "../_util/validate.ts";
+import { argumentError } from "../_util/validate.ts";
 
 /** The internal operations of Executor. */
 export interface ExecutorInternals {
@@ -62,5 +62,7 @@ export function assertExecutor(
   value: unknown,
   what: string,
 ): asserts value is Executor {
-  if (!internals.isExecutor(value)) throw notA(what, "an Executor", value);
+  if (!internals.isExecutor(value)) {
+    throw argumentError(what, "an Executor", value);
+  }
 }

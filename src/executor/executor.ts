@@ -9,9 +9,9 @@ import {
   emptyBlock,
 } from "./_queue_blocks.ts";
 import {
+  argumentError,
   assertFiniteNumber,
   isThenable,
-  notA,
   notAFunction,
   notAString,
   optionsObject,
@@ -406,7 +406,7 @@ export class Executor {
     handler: (result: PromiseSettledResult<T>) => unknown,
   ): void {
     if (!isThenable(promise)) {
-      throw notA(
+      throw argumentError(
         "Cannot track promise as it",
         "a promise or thenable",
         promise,

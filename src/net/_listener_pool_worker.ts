@@ -30,7 +30,7 @@ import { type ListenAddress, NetListener } from "./listener.ts";
 import type { Addr, Connection } from "./connection.ts";
 import { listenerInternals } from "./_internals.ts";
 import { sendError } from "../_util/error_transfer.ts";
-import { formatValue, isThenable } from "../_util/validate.ts";
+import { argumentError, formatValue, isThenable } from "../_util/validate.ts";
 import { onWorkerEnd } from "../_util/worker_link.ts";
 
 interface WorkerScope {
@@ -99,10 +99,10 @@ async function init(
   }
   if (own !== undefined && (typeof own !== "object" || own === null)) {
     loadFailed(
-      new TypeError(
-        `Cannot open listener pool as the 'listenerOptions' export of module '${href}' must be an object: current value is ${
-          formatValue(own)
-        }`,
+      argumentError(
+        `Cannot open listener pool as the 'listenerOptions' export of module '${href}'`,
+        "an object",
+        own,
       ),
     );
     return;

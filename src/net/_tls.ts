@@ -4,7 +4,7 @@
 // Whether the PEM text can be read is for the runtime to say when it
 // listens; `open()` then rejects naming the address, as for any failed bind.
 
-import { assertMs, formatValue } from "../_util/validate.ts";
+import { argumentError, assertMs } from "../_util/validate.ts";
 
 /**
  * How long a TLS client has to complete its handshake by default, in ms:
@@ -61,10 +61,10 @@ export interface TlsConfig {
  */
 export function checkTls(tls: unknown, where: string): TlsConfig {
   if (typeof tls !== "object" || tls === null) {
-    throw new TypeError(
-      `Cannot open listener${where} as 'tls' must be an object with 'cert' and 'key': current value is ${
-        formatValue(tls)
-      }`,
+    throw argumentError(
+      `Cannot open listener${where} as 'tls'`,
+      "an object with 'cert' and 'key'",
+      tls,
     );
   }
   const {
@@ -75,10 +75,10 @@ export function checkTls(tls: unknown, where: string): TlsConfig {
   } = tls as Record<string, unknown>;
   for (const [name, value] of [["cert", cert], ["key", key]] as const) {
     if (typeof value !== "string" || value.trim() === "") {
-      throw new TypeError(
-        `Cannot open listener${where} as 'tls.${name}' must be PEM text: current value is ${
-          formatValue(value)
-        }`,
+      throw argumentError(
+        `Cannot open listener${where} as 'tls.${name}'`,
+        "PEM text",
+        value,
       );
     }
   }
@@ -99,10 +99,10 @@ export function checkTls(tls: unknown, where: string): TlsConfig {
       typeof name === "string" && name !== "" && name.length < 256
     )
   ) {
-    throw new TypeError(
-      `Cannot open listener${where} as 'tls.alpnProtocols' must be a non-empty array of protocol names: current value is ${
-        formatValue(alpnProtocols)
-      }`,
+    throw argumentError(
+      `Cannot open listener${where} as 'tls.alpnProtocols'`,
+      "a non-empty array of protocol names",
+      alpnProtocols,
     );
   }
   checked.alpnProtocols = [...alpnProtocols];

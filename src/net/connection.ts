@@ -70,7 +70,7 @@
 import { Channel } from "./_channel.ts";
 import { internals } from "./_internals.ts";
 import type { Addr, ConnectionTransport } from "./transport.ts";
-import { assertMs, formatValue, optionsObject } from "../_util/validate.ts";
+import { argumentError, assertMs, optionsObject } from "../_util/validate.ts";
 
 export type {
   Addr,
@@ -406,10 +406,6 @@ export class Connection implements AsyncDisposable {
 
 function checkBoolean(on: unknown, action: string): void {
   if (typeof on !== "boolean") {
-    throw new TypeError(
-      `Cannot ${action} as 'on' must be a boolean: current value is ${
-        formatValue(on)
-      }`,
-    );
+    throw argumentError(`Cannot ${action} as 'on'`, "a boolean", on);
   }
 }

@@ -35,9 +35,9 @@ import { spawnWorker } from "../_runtime/worker.ts";
 import { reusePortUnavailable } from "../_runtime/reuse_port.ts";
 import { resolveModule } from "../_util/module_url.ts";
 import {
+  argumentError,
   assertInteger,
   assertMs,
-  formatValue,
   notAFunction,
   notAString,
   optionsObject,
@@ -337,10 +337,10 @@ export class ListenerPool implements AsyncDisposable {
     }
     for (const address of list) {
       if (isUnixAddress(address)) {
-        throw new TypeError(
-          `Cannot open listener pool as an address must be a TCP address (workers cannot share a Unix socket): current value is ${
-            formatValue(address)
-          }`,
+        throw argumentError(
+          "Cannot open listener pool as an address",
+          "a TCP address (workers cannot share a Unix socket)",
+          address,
         );
       }
     }
