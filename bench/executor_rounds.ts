@@ -18,18 +18,11 @@
 // queue's own cost (docs/executor.md, "A fresh executor").
 import process from "node:process";
 import { Executor, Strand } from "../src/executor.ts";
-import { quantile } from "./_stats.ts";
+import { countArg, quantile } from "./_stats.ts";
 
 const WARMUP = 5;
-const rounds = Number(process.argv[2] ?? 15);
-const n = Number(process.argv[3] ?? 100_000);
-for (const [name, value] of [["rounds", rounds], ["n", n]] as const) {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(
-      `Cannot measure as '${name}' must be a positive integer: current value is ${value}`,
-    );
-  }
-}
+const rounds = countArg(0, "rounds", 15);
+const n = countArg(1, "n", 100_000);
 
 let counter = 0;
 

@@ -21,13 +21,11 @@ import {
   echoServers,
   type Server,
 } from "./_listener_pool.ts";
-import { assertInteger } from "../src/_util/validate.ts";
-import { quantile } from "./_stats.ts";
+import { countArg, quantile } from "./_stats.ts";
 
 const LOADS = 5;
 const WARMUP = 5;
-const rounds = Number(process.argv[2] ?? 12);
-assertInteger(rounds, "Cannot measure as 'rounds'", 1);
+const rounds = countArg(0, "rounds", 12);
 
 async function compare(
   title: string,

@@ -24,7 +24,7 @@ import { CLIENTS, load, PAYLOAD, startServers } from "./_echo.ts";
 import type { EchoServer } from "./_echo.ts";
 import { startTlsServers, tlsLoad } from "./_tls_echo.ts";
 import { pingLoad, PINGS, startPingServers } from "./_ping_pong.ts";
-import { quantile } from "./_stats.ts";
+import { countArg, quantile } from "./_stats.ts";
 
 interface Mode {
   what: string;
@@ -55,16 +55,9 @@ const MODES: Record<string, Mode> = {
 };
 
 const WARMUP_ROUNDS = 2;
-const rounds = Number(process.argv[2] ?? 16);
+const rounds = countArg(0, "rounds", 16);
 const modeName = process.argv[3] ?? "echo";
 const mode = MODES[modeName];
-if (!Number.isInteger(rounds) || rounds < 1) {
-  throw new RangeError(
-    `Cannot measure as 'rounds' must be a positive integer: current value is ${
-      process.argv[2]
-    }`,
-  );
-}
 if (mode === undefined) {
   throw new TypeError(
     `Cannot measure as 'mode' must be one of ${

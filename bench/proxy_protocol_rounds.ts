@@ -15,20 +15,13 @@ import { connect } from "node:net";
 import process from "node:process";
 import { NetListener } from "../src/listener.ts";
 import { V2_SIGNATURE } from "../tests/_proxy.ts";
-import { quantile } from "./_stats.ts";
+import { countArg, quantile } from "./_stats.ts";
 
 const CLIENTS = 16;
 const PAYLOAD = 100;
 const LOADS = 80;
 const WARMUP = 30;
-const rounds = Number(process.argv[2] ?? 16);
-if (!Number.isInteger(rounds) || rounds < 1) {
-  throw new RangeError(
-    `Cannot measure as 'rounds' must be a positive integer: current value is ${
-      process.argv[2]
-    }`,
-  );
-}
+const rounds = countArg(0, "rounds", 16);
 
 const payload = new Uint8Array(PAYLOAD).fill(0x70);
 const v1 = new TextEncoder().encode(

@@ -22,17 +22,10 @@ import {
   THREADS,
   trivial,
 } from "./_pool_workloads.ts";
-import { quantile } from "./_stats.ts";
+import { countArg, quantile } from "./_stats.ts";
 
 const WARMUP = 3;
-const rounds = Number(process.argv[2] ?? 10);
-if (!Number.isInteger(rounds) || rounds < 1) {
-  throw new RangeError(
-    `Cannot measure as 'rounds' must be a positive integer: current value is ${
-      process.argv[2]
-    }`,
-  );
-}
+const rounds = countArg(0, "rounds", 10);
 
 interface Entry {
   name: string;
