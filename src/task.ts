@@ -147,7 +147,6 @@ export class Task<T = unknown> {
   #result: T | undefined = undefined;
   #waiters: PromiseWithResolvers<void> | undefined;
   // The error as it was when the task completed, for outcome().
-  #failed = false;
   #finalError: unknown = undefined;
   #onAbort: (() => void) | undefined;
 
@@ -521,7 +520,7 @@ export class Task<T = unknown> {
    */
   outcome(): Promise<T> {
     return this.wait().then(() => {
-      if (this.#failed) throw this.#finalError;
+      if (this.#finalError !== undefined) throw this.#finalError;
       return this.#result as T;
     });
   }
@@ -586,10 +585,7 @@ export class Task<T = unknown> {
    */
   #finish(started: boolean): void {
     this.#state = COMPLETING;
-    if (this.#error !== undefined) {
-      this.#failed = true;
-      this.#finalError = this.#error;
-    }
+    this.#finalError = this.#error;
     if (this.#onAbort !== undefined) {
       this.#signal!.removeEventListener("abort", this.#onAbort);
     }

@@ -896,23 +896,14 @@ export class Executor {
 
   #flushDeferred(): void {
     const deferred = this.#deferred;
-    for (let i = 0; i < deferred.length; i++) {
-      let n = this.#backLength;
-      if (n === BLOCK_LENGTH) n = this.#startBack();
-      this.#back[n] = deferred[i]!;
-      this.#backLength = n + 1;
-    }
+    for (let i = 0; i < deferred.length; i++) this.#enqueue(deferred[i]!);
     deferred.length = 0;
   }
 
   // Queues the completion handler of a unit of work, then ends the work:
   // in this order, so a run never sees "no work" in between.
   #complete(handler: () => unknown): void {
-    let n = this.#backLength;
-    if (n === BLOCK_LENGTH) n = this.#startBack();
-    this.#back[n] = handler;
-    this.#backLength = n + 1;
-    this.#notify();
+    this.#enqueue(handler);
     this.#workFinished();
   }
 
