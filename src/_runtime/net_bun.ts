@@ -18,6 +18,7 @@ import {
 import { alpnWireFormat } from "../net/_tls.ts";
 import type { BindAddr, NetRuntime, RawListener } from "./net.ts";
 import { isIpLiteral } from "../net/_address.ts";
+import { LongTimeout } from "../_util/long_timeout.ts";
 
 interface BunSocket {
   data: unknown;
@@ -301,7 +302,7 @@ class BunListener implements RawListener {
   // TLS: how long a handshake may take (null: plain TCP or Unix), and the
   // handshakes in progress with the timers that end them.
   #handshakeTimeoutMs: number | null;
-  #handshaking = new Map<BunTransport, ReturnType<typeof setTimeout>>();
+  #handshaking = new Map<BunTransport, LongTimeout>();
 
   constructor(
     listen: (handler: BunSocketHandler) => BunSocketListener,
@@ -353,7 +354,7 @@ class BunListener implements RawListener {
     }
     this.#accepted = [];
     for (const [transport, timer] of this.#handshaking) {
-      clearTimeout(timer);
+      timer.clear();
       transport.close();
     }
     this.#handshaking.clear();
@@ -386,7 +387,7 @@ class BunListener implements RawListener {
     else {
       this.#handshaking.set(
         transport,
-        setTimeout(() => {
+        new LongTimeout(() => {
           this.#handshaking.delete(transport);
           transport.close();
           this.#deliver(
@@ -420,7 +421,7 @@ class BunListener implements RawListener {
   #handshakeEnded(transport: BunTransport): boolean {
     const timer = this.#handshaking.get(transport);
     if (timer === undefined) return false;
-    clearTimeout(timer);
+    timer.clear();
     this.#handshaking.delete(transport);
     return true;
   }

@@ -9,6 +9,7 @@ import {
   toConnectionError,
 } from "../net/connection_error.ts";
 import type { BindAddr, NetRuntime, RawListener } from "./net.ts";
+import { LongTimeout } from "../_util/long_timeout.ts";
 
 // One read returns at most this much. A read borrows a buffer from a small
 // shared pool for as long as the runtime fills it, then hands out a copy of
@@ -216,7 +217,7 @@ class DenoTlsListener implements RawListener {
   #done: Accepted[] = [];
   #waiter: PromiseWithResolvers<DenoTransport | null> | null = null;
   // Handshakes in progress, with the timers that end them.
-  #handshaking = new Map<Deno.TlsConn, ReturnType<typeof setTimeout>>();
+  #handshaking = new Map<Deno.TlsConn, LongTimeout>();
   #timeoutMs: number;
 
   constructor(listener: Deno.TlsListener, handshakeTimeoutMs: number) {
@@ -247,7 +248,7 @@ class DenoTlsListener implements RawListener {
       // Already closed: nothing left to release.
     }
     for (const [conn, timer] of this.#handshaking) {
-      clearTimeout(timer);
+      timer.clear();
       conn.close();
     }
     this.#handshaking.clear();
@@ -290,7 +291,7 @@ class DenoTlsListener implements RawListener {
     // reports the timeout itself.
     this.#handshaking.set(
       conn,
-      setTimeout(() => {
+      new LongTimeout(() => {
         this.#handshaking.delete(conn);
         conn.close();
         this.#settle({
@@ -315,7 +316,7 @@ class DenoTlsListener implements RawListener {
     const timer = this.#handshaking.get(conn);
     // Timed out or closed with the listener meanwhile: already dealt with.
     if (timer === undefined) return;
-    clearTimeout(timer);
+    timer.clear();
     this.#handshaking.delete(conn);
     if (!accepted.ok) conn.close();
     this.#settle(accepted);

@@ -7,6 +7,8 @@
 // sweeps nothing was read or written for at least `ms` (the mark taken by
 // the first of them was made before it), and at most `ms + ms / SLICES`.
 
+import { MAX_TIMEOUT_MS } from "../_util/long_timeout.ts";
+
 /** Sweeps per timeout. */
 export const SLICES = 4;
 
@@ -22,10 +24,15 @@ class Sweep {
   #ms: number;
   #members = new Map<IdleMember, number>();
   #timer: ReturnType<typeof setInterval>;
+  #slices: number;
 
   constructor(ms: number) {
     this.#ms = ms;
-    this.#timer = setInterval(() => this.#sweep(), ms / SLICES);
+    // An interval beyond setTimeout's range would fire at once: sweep at
+    // that limit instead, and count as many sweeps as the timeout spans.
+    const every = Math.min(ms / SLICES, MAX_TIMEOUT_MS);
+    this.#slices = Math.ceil(ms / every);
+    this.#timer = setInterval(() => this.#sweep(), every);
   }
 
   add(member: IdleMember): void {
@@ -48,7 +55,7 @@ class Sweep {
       if (member.active) {
         member.active = false;
         this.#members.set(member, 0);
-      } else if (idle + 1 >= SLICES) {
+      } else if (idle + 1 >= this.#slices) {
         expired.push(member);
       } else {
         this.#members.set(member, idle + 1);

@@ -37,6 +37,21 @@ describe("NetListener with TLS", () => {
     assert.ok((await tlsEcho(addr, payload)).equals(payload));
   });
 
+  test("a handshakeTimeoutMs beyond setTimeout's range (or Infinity) never cuts a handshake", async () => {
+    const { cert, key } = certificate();
+    for (const handshakeTimeoutMs of [Infinity, 2 ** 31]) {
+      await using listener = new NetListener();
+      const [addr] = await listener.open({
+        hostname: "127.0.0.1",
+        port: 0,
+        tls: { cert, key, handshakeTimeoutMs },
+      });
+      listener.setClientHandler(echoHandler);
+      assert.equal((await tlsEcho(addr, "hello")).toString(), "hello");
+      assert.equal(listener.stats.errors, 0);
+    }
+  });
+
   test("reports the protocol ALPN chose, null without ALPN", async () => {
     const { cert, key } = certificate();
     await using listener = new NetListener();
