@@ -141,7 +141,7 @@ export class Recovery {
     if (worker === undefined) {
       scheduler.queue.forget(); // its shift() skips the job
     } else if (worker.takeBack(job)) {
-      if (worker.outstanding === 0) scheduler.free(worker);
+      scheduler.freeIfEmpty(worker);
       scheduler.wake();
     } else {
       return false;

@@ -163,16 +163,18 @@ export class Scheduler {
 
   /** A worker's results came in. */
   reported(worker: PoolWorker): void {
-    if (worker.outstanding === 0 && !worker.idle) this.free(worker);
+    this.freeIfEmpty(worker);
     if (this.queue.size > 0 || worker.idle) this.wake();
     this.#checkDrain();
   }
 
   /**
-   * A worker that holds nothing: recycled after `maxTasksPerWorker`, idle
-   * otherwise.
+   * A busy worker that now holds nothing is freed: recycled after
+   * `maxTasksPerWorker`, idle otherwise. Nothing for one that still holds
+   * jobs or is idle already.
    */
-  free(worker: PoolWorker): void {
+  freeIfEmpty(worker: PoolWorker): void {
+    if (worker.outstanding > 0 || worker.idle) return;
     if (worker.given >= this.#limits.maxTasksPerWorker) {
       this.retire(worker);
       this.wake();
@@ -269,7 +271,7 @@ export class Scheduler {
       for (const [job, error] of worker.send()) {
         this.#host.unsendable(job, error);
       }
-      if (worker.outstanding === 0 && !worker.idle) this.free(worker);
+      this.freeIfEmpty(worker);
     }
     this.#checkDrain();
     this.#host.passed();
@@ -369,7 +371,7 @@ export class Scheduler {
           (job) => job.priority < top && job.transfer === undefined,
         ),
       );
-      if (worker.outstanding === 0 && !worker.idle) this.free(worker);
+      this.freeIfEmpty(worker);
       for (const job of worker.heldJobs()) {
         lowest = Math.min(lowest, job.priority);
       }

@@ -101,7 +101,6 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
   #order = 0;
   #ledger = new Ledger();
   #nextId = 0;
-  #closing = false;
   #closed: PromiseWithResolvers<void> | undefined = undefined;
   #owner: WorkerOwner = {
     ready: (worker) => {
@@ -423,11 +422,9 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
    * @returns A promise that resolves once the pool is closed.
    */
   close(): Promise<void> {
-    this.#closing = true;
-    this.#scheduler.stop(false);
-    this.#closed ??= Promise.withResolvers<void>();
+    const closed = this.#beginClose();
     this.#maybeFinishClose();
-    return this.#closed.promise;
+    return closed;
   }
 
   /**
@@ -448,9 +445,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
    * @returns A promise that resolves once the workers are gone.
    */
   terminate(): Promise<void> {
-    this.#closing = true;
-    this.#scheduler.stop(false);
-    this.#closed ??= Promise.withResolvers<void>();
+    const closed = this.#beginClose();
     const reason = () =>
       new PoolClosedError(
         `Cannot finish the task as thread pool '${this.#settings.name}' was terminated`,
@@ -462,7 +457,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
     }
     this.#recovery.rejectQueued(reason);
     this.#maybeFinishClose();
-    return this.#closed.promise;
+    return closed;
   }
 
   /**
@@ -595,7 +590,7 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
     stream: StreamSink | undefined,
   ): Job {
     checkCall(verb, name, args, transfer, signal, timeoutMs, priority);
-    if (this.#closing) {
+    if (this.#closed !== undefined) {
       throw new PoolClosedError(
         `Cannot ${verb} task '${name}' as thread pool '${this.#settings.name}' is closed`,
       );
@@ -636,12 +631,14 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
     queueMicrotask(() => this.dispatchEvent(new CustomEvent(type, { detail })));
   }
 
+  // No new tasks from now on; close() and terminate() settle #closed.
+  #beginClose(): Promise<void> {
+    this.#scheduler.stop(false);
+    return (this.#closed ??= Promise.withResolvers<void>()).promise;
+  }
+
   #maybeFinishClose(): void {
-    if (
-      !this.#closing || this.#ledger.unsettled > 0 || this.#closed === undefined
-    ) {
-      return;
-    }
+    if (this.#closed === undefined || this.#ledger.unsettled > 0) return;
     this.#scheduler.stop(true);
     for (const worker of [...this.#scheduler.workers]) {
       this.#scheduler.retire(worker);
