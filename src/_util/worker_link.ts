@@ -11,6 +11,20 @@ export function messageTag(): number {
   return (crypto.getRandomValues(new Uint32Array(1))[0]! + 1) * 16;
 }
 
+/** What a worker's bootstraps use of their global scope. */
+export interface WorkerScope {
+  /** Posts to the worker's owner. */
+  postMessage(message: unknown): void;
+  /** Listens for "message", "error" and "unhandledrejection". */
+  addEventListener(
+    type: string,
+    listener: (event: Event & { error?: unknown; reason?: unknown }) => void,
+  ): void;
+}
+
+/** This worker's global scope, for the bootstraps that run inside one. */
+export const workerScope: WorkerScope = globalThis as unknown as WorkerScope;
+
 /** How a worker is ending. */
 export interface WorkerEnd {
   /** It ends itself, e.g. "Deno.exit(3)" or "self.close()". */
@@ -26,17 +40,11 @@ export interface WorkerEnd {
  */
 export function onWorkerEnd(end: WorkerEnd): void {
   interceptExits(end.exited);
-  const scope = globalThis as unknown as {
-    addEventListener(
-      type: string,
-      listener: (event: Event & { error?: unknown; reason?: unknown }) => void,
-    ): void;
-  };
-  scope.addEventListener("error", (event) => {
+  workerScope.addEventListener("error", (event) => {
     event.preventDefault();
     end.crashed(event.error);
   });
-  scope.addEventListener("unhandledrejection", (event) => {
+  workerScope.addEventListener("unhandledrejection", (event) => {
     event.preventDefault();
     end.crashed(event.reason);
   });

@@ -9,6 +9,7 @@
 import type { Connection } from "./connection.ts";
 import type { NetListener } from "./listener.ts";
 import type { ClientHandler, HandlerExecutor } from "./listener_options.ts";
+import { isThenable } from "../_util/validate.ts";
 
 interface Registration {
   handler: ClientHandler;
@@ -213,11 +214,8 @@ export class HandOff {
 
   #call(registration: Registration, conn: Connection): void {
     try {
-      const result = registration.handler(conn, this.#listener) as
-        | { then?: unknown }
-        | null
-        | undefined;
-      if (typeof result?.then === "function") {
+      const result = registration.handler(conn, this.#listener);
+      if (isThenable(result)) {
         Promise.resolve(result).then(
           undefined,
           (error) => this.#handlerFailed(error, conn),

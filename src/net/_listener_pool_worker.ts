@@ -31,19 +31,11 @@ import type { Addr, Connection } from "./connection.ts";
 import { listenerInternals } from "./_internals.ts";
 import { sendError } from "../_util/error_transfer.ts";
 import { argumentError, formatValue, isThenable } from "../_util/validate.ts";
-import { onWorkerEnd } from "../_util/worker_link.ts";
-
-interface WorkerScope {
-  postMessage(message: unknown): void;
-  addEventListener(
-    type: string,
-    listener: (event: Event & { error?: unknown; reason?: unknown }) => void,
-  ): void;
-}
+import { onWorkerEnd, workerScope } from "../_util/worker_link.ts";
 
 const SYNC_EVERY_MS = 10;
 
-const scope = globalThis as unknown as WorkerScope;
+const scope = workerScope;
 const post = scope.postMessage.bind(scope);
 let tag = 0;
 let listener: NetListener | undefined;

@@ -26,17 +26,9 @@ import {
 } from "./_protocol.ts";
 import { sendError } from "../_util/error_transfer.ts";
 import { isThenable } from "../_util/validate.ts";
-import { onWorkerEnd } from "../_util/worker_link.ts";
+import { onWorkerEnd, workerScope } from "../_util/worker_link.ts";
 
-interface WorkerScope {
-  postMessage(message: unknown): void;
-  addEventListener(
-    type: string,
-    listener: (event: Event & { error?: unknown; reason?: unknown }) => void,
-  ): void;
-}
-
-const scope = globalThis as unknown as WorkerScope;
+const scope = workerScope;
 const post = scope.postMessage.bind(scope);
 const FLUSH_EVERY_MS = 0.5;
 const FLUSH_EVERY_RESULTS = 256;
