@@ -3,98 +3,24 @@
 // `maxConnections` bounds and `stats.active` counts, what `shutdown()` waits
 // for and, at its deadline, closes. A connection counts from its accept (a
 // PROXY protocol header still being read included) until its socket is
-// released.
+// released. Its Connection is built on the runtime's transport itself: the
+// count learns of the close from the Connection (see _internals.ts), so
+// nothing stands between the two on the data path.
 
-import type { Addr, Connection, ConnectionTransport } from "./connection.ts";
-
-/**
- * Gives `wrapper` the optional socket options and TLS protocol `inner` has,
- * and only those: a wrapper has each optional member of
- * `ConnectionTransport` exactly when the transport it wraps has it.
- *
- * @param wrapper The wrapping transport.
- * @param inner The transport it wraps.
- */
-export function forwardExtras(
-  wrapper: ConnectionTransport,
-  inner: ConnectionTransport,
-): void {
-  if (inner.setNoDelay) wrapper.setNoDelay = inner.setNoDelay.bind(inner);
-  if (inner.setKeepAlive) {
-    wrapper.setKeepAlive = inner.setKeepAlive.bind(inner);
-  }
-  if (inner.alpnProtocol !== undefined) {
-    Object.defineProperty(wrapper, "alpnProtocol", {
-      get: () => inner.alpnProtocol,
-    });
-  }
-}
-
-/** An accepted socket's transport, counted until it is closed. */
-export class CountedTransport implements ConnectionTransport {
-  readonly localAddr: Addr;
-  readonly remoteAddr: Addr;
-  readInto?: (buffer: Uint8Array) => Promise<number | null>;
-  setNoDelay?: (on: boolean) => void;
-  setKeepAlive?: (on: boolean) => void;
-  /**
-   * The connection built on it once it was handed out: closing that (rather
-   * than the transport under it) also ends its streams and watches.
-   */
-  conn: Connection | null = null;
-  #inner: ConnectionTransport;
-  #release: (transport: CountedTransport) => void;
-  #closed = false;
-
-  constructor(
-    inner: ConnectionTransport,
-    release: (transport: CountedTransport) => void,
-  ) {
-    this.#inner = inner;
-    this.#release = release;
-    this.localAddr = inner.localAddr;
-    this.remoteAddr = inner.remoteAddr;
-    if (inner.readInto) this.readInto = inner.readInto.bind(inner);
-    forwardExtras(this, inner);
-  }
-
-  /** True once closed, by whoever closed it. */
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  read(): Promise<Uint8Array | null> {
-    return this.#inner.read();
-  }
-
-  write(chunk: Uint8Array): Promise<void> {
-    return this.#inner.write(chunk);
-  }
-
-  closeWrite(): Promise<void> {
-    return this.#inner.closeWrite();
-  }
-
-  // Idempotent: a shutdown may close a transport whose owner closes it too.
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#inner.close();
-    this.#release(this);
-  }
-}
+import type { ProxiedStart } from "./_proxy_protocol.ts";
+import {
+  Connection,
+  type ConnectionOptions,
+  type ConnectionTransport,
+} from "./connection.ts";
+import { internals } from "./_internals.ts";
 
 /** The open accepted connections of one listener. */
 export class AcceptedSet {
-  #open = new Set<CountedTransport>();
+  // A socket is here as its transport until its Connection is made (while
+  // its PROXY protocol header is read), then as that Connection.
+  #open = new Set<Connection | ConnectionTransport>();
   #empty: PromiseWithResolvers<void> | null = null;
-  #release = (transport: CountedTransport): void => {
-    this.#open.delete(transport);
-    if (this.#open.size === 0 && this.#empty !== null) {
-      this.#empty.resolve();
-      this.#empty = null;
-    }
-  };
 
   /** How many are open. */
   get size(): number {
@@ -102,30 +28,75 @@ export class AcceptedSet {
   }
 
   /**
-   * Counts a newly accepted socket.
+   * Counts an accepted socket whose connection is not made yet.
    *
    * @param transport The runtime's transport.
-   * @returns The transport to build on, counted until it is closed.
    */
-  add(transport: ConnectionTransport): CountedTransport {
-    const counted = new CountedTransport(transport, this.#release);
-    this.#open.add(counted);
-    return counted;
+  hold(transport: ConnectionTransport): void {
+    this.#open.add(transport);
   }
 
   /**
-   * Closes every open one: through its connection if it has one.
+   * Whether `transport` is still held: false once
+   * {@linkcode AcceptedSet.close} or {@linkcode AcceptedSet.drop} closed
+   * it, or its connection was made.
    *
-   * @param unclaimed Only those not handed out yet (a header still being
-   * read).
+   * @param transport A transport given to {@linkcode AcceptedSet.hold}.
+   * @returns True while it is held.
+   */
+  holds(transport: ConnectionTransport): boolean {
+    return this.#open.has(transport);
+  }
+
+  /**
+   * Makes the connection of an accepted socket, counted until it is closed,
+   * by whoever closes it.
+   *
+   * @param transport The runtime's transport, held if `start` is given.
+   * @param options The connection's options.
+   * @param start What the held socket's PROXY protocol header gave: the
+   * client's address (null: the socket's) and the bytes after the header.
+   * @returns The connection.
+   */
+  connect(
+    transport: ConnectionTransport,
+    options: ConnectionOptions,
+    start?: ProxiedStart,
+  ): Connection {
+    if (start !== undefined) this.#open.delete(transport);
+    const conn = internals.accept(
+      transport,
+      options,
+      start?.remoteAddr ?? null,
+      start?.rest ?? null,
+      () => this.#release(conn),
+    );
+    this.#open.add(conn);
+    return conn;
+  }
+
+  /**
+   * Closes a held socket and stops counting it; nothing if it is not held.
+   *
+   * @param transport A transport given to {@linkcode AcceptedSet.hold}.
+   */
+  drop(transport: ConnectionTransport): void {
+    if (this.#open.has(transport)) {
+      transport.close();
+      this.#release(transport);
+    }
+  }
+
+  /**
+   * Closes every open one.
+   *
+   * @param unclaimed Only those whose connection is not made yet (a header
+   * still being read).
    */
   close(unclaimed = false): void {
-    for (const transport of [...this.#open]) {
-      if (transport.conn !== null) {
-        if (!unclaimed) transport.conn.close();
-      } else {
-        transport.close();
-      }
+    for (const open of [...this.#open]) {
+      if (!(open instanceof Connection)) this.drop(open);
+      else if (!unclaimed) open.close();
     }
   }
 
@@ -137,5 +108,13 @@ export class AcceptedSet {
   empty(): Promise<void> {
     if (this.#open.size === 0) return Promise.resolve();
     return (this.#empty ??= Promise.withResolvers()).promise;
+  }
+
+  #release(open: Connection | ConnectionTransport): void {
+    this.#open.delete(open);
+    if (this.#open.size === 0 && this.#empty !== null) {
+      this.#empty.resolve();
+      this.#empty = null;
+    }
   }
 }

@@ -78,6 +78,7 @@ export class Channel {
   #shut = false;
   #closed = false;
   #observers: Set<() => void> | null = null;
+  #onClose: (() => void) | null = null;
   #idle: IdleMember | null = null;
   #stopIdle: (() => void) | null = null;
   #readUse: Use = FRESH;
@@ -212,6 +213,20 @@ export class Channel {
     this.#transport.close();
     this.#notify();
     this.#observers = null;
+    const onClose = this.#onClose;
+    this.#onClose = null;
+    onClose?.();
+  }
+
+  /**
+   * Accepted by a listener: `rest` (bytes read with a PROXY protocol header,
+   * or null) comes before the transport's first byte, and `onClose` (if not
+   * null) runs once, after the transport was closed, however that came
+   * about.
+   */
+  accepted(rest: Uint8Array | null, onClose: (() => void) | null): void {
+    this.#chunk = rest;
+    this.#onClose = onClose;
   }
 
   /**

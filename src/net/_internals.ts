@@ -5,10 +5,14 @@
 // these only at method time, when the class's file has necessarily been
 // evaluated (an instance exists), so module load order cannot break them.
 // - watch.ts needs the Channel under a Connection (see _channel.ts).
+// - NetListener builds its connections on the runtime's transport directly:
+//   it needs to learn when each is closed, and to give it the client's
+//   address and first bytes read with a PROXY protocol header.
 // - ListenerPool's workers need a NetListener that binds its TCP sockets
 //   with SO_REUSEPORT, so that every worker listens on the same port; it is
 //   only safe once the runtime allows it (see ../_runtime/reuse_port.ts).
-import type { Connection } from "./connection.ts";
+import type { Connection, ConnectionOptions } from "./connection.ts";
+import type { Addr, ConnectionTransport } from "./transport.ts";
 import type { Channel } from "./_channel.ts";
 import type { NetListener } from "./listener.ts";
 
@@ -16,6 +20,19 @@ import type { NetListener } from "./listener.ts";
 export interface ConnectionInternals {
   /** The channel under `conn`. */
   channel(conn: Connection): Channel;
+  /**
+   * A connection a listener accepted, as `new Connection(transport,
+   * options)` with these differences: `remoteAddr`, if not null, replaces
+   * the transport's; `rest`, if not null, are the first bytes read; and
+   * `onClose`, if not null, runs once, after the transport was closed.
+   */
+  accept(
+    transport: ConnectionTransport,
+    options: ConnectionOptions,
+    remoteAddr: Addr | null,
+    rest: Uint8Array | null,
+    onClose: (() => void) | null,
+  ): Connection;
 }
 
 /** The internal operations of NetListener. */
@@ -33,6 +50,7 @@ function notLoaded(file: string): () => never {
 /** Set by connection.ts when it loads. */
 export const internals: ConnectionInternals = {
   channel: notLoaded("connection.ts"),
+  accept: notLoaded("connection.ts"),
 };
 
 /** Set by listener.ts when it loads. */

@@ -8,7 +8,6 @@
 
 import type { Addr, ConnectionTransport } from "./connection.ts";
 import { tcpLabel } from "./_address.ts";
-import { forwardExtras } from "./_accepted.ts";
 
 /**
  * How long, from its accept, a connection may take to send its whole PROXY
@@ -518,67 +517,4 @@ export function readProxyHeader(
   };
   next();
   return promise.finally(() => clearTimeout(timer));
-}
-
-/**
- * A connection's transport after its header was read: the relayed client as
- * `remoteAddr`, and the bytes that followed the header as the first read.
- * Whatever `Connection` builds on the transport (streams, direct pipes,
- * watches) sees the application's bytes from the first.
- */
-export class ProxiedTransport implements ConnectionTransport {
-  readonly localAddr: Addr;
-  readonly remoteAddr: Addr;
-  readInto?: (buffer: Uint8Array) => Promise<number | null>;
-  setNoDelay?: (on: boolean) => void;
-  setKeepAlive?: (on: boolean) => void;
-  #inner: ConnectionTransport;
-  #first: Uint8Array | null;
-
-  /**
-   * Wraps the transport the header was read from.
-   *
-   * @param inner That transport.
-   * @param start What {@linkcode readProxyHeader} found.
-   */
-  constructor(inner: ConnectionTransport, start: ProxiedStart) {
-    this.#inner = inner;
-    this.#first = start.rest;
-    this.localAddr = inner.localAddr;
-    this.remoteAddr = start.remoteAddr ?? inner.remoteAddr;
-    const readInto = inner.readInto?.bind(inner);
-    // Reading into a caller's buffer replays the same bytes first, as much
-    // of them as fit.
-    if (readInto) {
-      this.readInto = (buffer) => {
-        const first = this.#first;
-        if (first === null) return readInto(buffer);
-        const n = Math.min(first.length, buffer.length);
-        buffer.set(first.subarray(0, n));
-        this.#first = n < first.length ? first.subarray(n) : null;
-        return Promise.resolve(n);
-      };
-    }
-    forwardExtras(this, inner);
-  }
-
-  read(): Promise<Uint8Array | null> {
-    const first = this.#first;
-    if (first === null) return this.#inner.read();
-    this.#first = null;
-    return Promise.resolve(first);
-  }
-
-  write(chunk: Uint8Array): Promise<void> {
-    return this.#inner.write(chunk);
-  }
-
-  closeWrite(): Promise<void> {
-    return this.#inner.closeWrite();
-  }
-
-  close(): void {
-    this.#first = null;
-    this.#inner.close();
-  }
 }

@@ -140,6 +140,15 @@ export interface ConnectionOptions {
 export class Connection implements AsyncDisposable {
   static {
     internals.channel = (conn) => conn.#channel;
+    internals.accept = (transport, options, remoteAddr, rest, onClose) => {
+      const conn = new Connection(transport, options);
+      // Still inside the class: remoteAddr is read-only to everyone else.
+      if (remoteAddr !== null) {
+        (conn as { remoteAddr: Addr }).remoteAddr = remoteAddr;
+      }
+      conn.#channel.accepted(rest, onClose);
+      return conn;
+    };
   }
 
   /** This side's address. */

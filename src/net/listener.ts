@@ -1,15 +1,11 @@
 // Copyright 2026 the iox authors. MIT license.
 // NetListener: accepting on many sockets. Guarantees: ../listener.ts.
 
-import { Connection, type ConnectionOptions } from "./connection.ts";
+import type { Connection, ConnectionOptions } from "./connection.ts";
 import { ConnectionError } from "./connection_error.ts";
 import type { Addr, ConnectionTransport } from "./connection.ts";
 import { AcceptedSet } from "./_accepted.ts";
-import {
-  ProxiedTransport,
-  PROXY_HEADER_TIMEOUT_MS,
-  readProxyHeader,
-} from "./_proxy_protocol.ts";
+import { PROXY_HEADER_TIMEOUT_MS, readProxyHeader } from "./_proxy_protocol.ts";
 import { bindAddress } from "./_bind.ts";
 import { HandOff } from "./_hand_off.ts";
 import {
@@ -31,7 +27,7 @@ import {
   optionsObject,
 } from "../_util/validate.ts";
 import { type ListenAddress, parseListenAddress } from "./_address.ts";
-import { listenerInternals } from "./_internals.ts";
+import { internals, listenerInternals } from "./_internals.ts";
 
 export type {
   ListenAddress,
@@ -546,24 +542,21 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
       } else this.#refuse(transport);
       return;
     }
-    const counted = this.#connections.add(transport);
+    const connections = this.#connections;
     if (!this.#proxyProtocol) {
-      this.#handOut(
-        counted.conn = new Connection(counted, this.#connectionOptions),
-      );
+      this.#handOut(connections.connect(transport, this.#connectionOptions));
       return;
     }
-    readProxyHeader(counted, PROXY_HEADER_TIMEOUT_MS).then((start) => {
-      if (counted.closed) return;
-      const conn = new Connection(
-        new ProxiedTransport(counted, start),
-        this.#connectionOptions,
+    connections.hold(transport);
+    readProxyHeader(transport, PROXY_HEADER_TIMEOUT_MS).then((start) => {
+      if (!connections.holds(transport)) return;
+      this.#handOut(
+        connections.connect(transport, this.#connectionOptions, start),
       );
-      this.#handOut(counted.conn = conn);
     }, (error) => {
       // Closed meanwhile by shutdown() or disposal: not the client's fault.
-      if (counted.closed) return;
-      counted.close();
+      if (!connections.holds(transport)) return;
+      connections.drop(transport);
       this.#rejected++;
       this.#report(error);
     });
@@ -579,14 +572,15 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     let conn: Connection | undefined;
     this.#refusing++;
     try {
-      conn = new Connection(
-        this.#proxyProtocol
-          ? new ProxiedTransport(
-            transport,
-            await readProxyHeader(transport, PROXY_HEADER_TIMEOUT_MS),
-          )
-          : transport,
+      const start = this.#proxyProtocol
+        ? await readProxyHeader(transport, PROXY_HEADER_TIMEOUT_MS)
+        : null;
+      conn = internals.accept(
+        transport,
         this.#connectionOptions,
+        start?.remoteAddr ?? null,
+        start?.rest ?? null,
+        null,
       );
       await this.#onReject!(conn);
     } catch (error) {

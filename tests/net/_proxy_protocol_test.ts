@@ -6,7 +6,6 @@ import {
   formatIpv6,
   ipv6Bytes,
   parseProxyHeader,
-  ProxiedTransport,
   readProxyHeader,
 } from "../../src/net/_proxy_protocol.ts";
 import type { Addr, ConnectionTransport } from "../../src/listener.ts";
@@ -360,70 +359,14 @@ describe("readProxyHeader", () => {
     assert.deepEqual(start.remoteAddr, tcp("1.2.3.4", 10));
     assert.equal(new TextDecoder().decode(start.rest!), "hello");
     assert.equal(transport.reads, 3, "reads no chunk past the header's");
-    const proxied = new ProxiedTransport(transport, start);
-    assert.deepEqual(proxied.remoteAddr, tcp("1.2.3.4", 10));
-    assert.deepEqual(proxied.localAddr, tcp("127.0.0.1", 80));
-    assert.equal(new TextDecoder().decode((await proxied.read())!), "hello");
-    assert.equal(new TextDecoder().decode((await proxied.read())!), "world");
   });
 
-  test("a header alone leaves no rest; LOCAL keeps the socket's address", async () => {
+  test("a header alone leaves no rest; LOCAL names no client", async () => {
     const start = await readProxyHeader(
       scripted([v2({ versionCommand: 0x20, familyProtocol: 0 })]),
       10_000,
     );
     assert.deepEqual(start, { remoteAddr: null, rest: null });
-    const transport = scripted([text("next")]);
-    const proxied = new ProxiedTransport(transport, start);
-    assert.deepEqual(proxied.remoteAddr, tcp("127.0.0.1", 9999));
-    assert.equal(new TextDecoder().decode((await proxied.read())!), "next");
-    proxied.close();
-    assert.equal(transport.closed, true);
-    assert.equal(await proxied.read(), null);
-  });
-
-  test("readInto, when the socket's transport has it, replays the rest first", async () => {
-    const inner = Object.assign(scripted([]), {
-      readInto: (buffer: Uint8Array) => {
-        buffer.set(text("sock"));
-        return Promise.resolve(4);
-      },
-      noDelay: [] as boolean[],
-      setNoDelay(on: boolean) {
-        inner.noDelay.push(on);
-      },
-      alpnProtocol: "h2",
-    });
-    const proxied = new ProxiedTransport(inner, {
-      remoteAddr: null,
-      rest: text("abcdef"),
-    }) as ProxiedTransport & { alpnProtocol?: string | null };
-    const buffer = new Uint8Array(4);
-    assert.equal(await proxied.readInto!(buffer), 4);
-    assert.equal(new TextDecoder().decode(buffer), "abcd");
-    assert.equal(await proxied.readInto!(buffer), 2);
-    assert.equal(new TextDecoder().decode(buffer.subarray(0, 2)), "ef");
-    assert.equal(await proxied.readInto!(buffer), 4);
-    assert.equal(new TextDecoder().decode(buffer), "sock");
-    proxied.setNoDelay!(true);
-    assert.deepEqual(inner.noDelay, [true]);
-    assert.equal(proxied.setKeepAlive, undefined);
-    assert.equal(proxied.alpnProtocol, "h2");
-    // Without readInto underneath, it has none either: read() replays.
-    assert.equal(
-      new ProxiedTransport(scripted([]), { remoteAddr: null, rest: null })
-        .readInto,
-      undefined,
-    );
-  });
-
-  test("a closed ProxiedTransport drops the bytes it held", async () => {
-    const proxied = new ProxiedTransport(scripted([]), {
-      remoteAddr: null,
-      rest: text("held"),
-    });
-    proxied.close();
-    assert.equal(await proxied.read(), null);
   });
 
   test("names the peer and the fault of a bad header", async () => {
