@@ -57,7 +57,7 @@ export class Job {
    * the protocol sends it.
    * @param args Its arguments.
    * @param resolve Settles its promise; given a rejecting thenable to
-   * reject it (see `rejecting` in thread_pool.ts).
+   * reject it (see `rejecting` in _ledger.ts).
    * @param priority Higher runs first.
    * @param order Its place among jobs of equal priority (FIFO).
    * @param queued When it was accepted: shared by the jobs of one turn.

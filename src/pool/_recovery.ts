@@ -1,8 +1,9 @@
 // Copyright 2026 the iox authors. MIT license.
 // How jobs end when things go wrong: an abort or timeout, a cancelled
 // stream, a worker that dies, a setup that throws, a module that fails to
-// load. Every path ends in the Ledger (each job settles once) and the
-// Scheduler (each worker retires once, handing its jobs back here).
+// load, a pool terminated. Every path ends in the Ledger (each job settles
+// once) and the Scheduler (each worker retires once, handing its jobs back
+// here).
 import { WorkerCrashedError } from "../errors.ts";
 import type { Job } from "./_job.ts";
 import type { Ledger } from "./_ledger.ts";
@@ -98,15 +99,8 @@ export class Recovery {
   loadFailed(cause: unknown): void {
     if (this.loadError !== undefined) return;
     this.loadError = cause;
-    const { scheduler, ledger } = this.#context;
-    scheduler.stop(true);
-    for (const worker of [...scheduler.workers]) {
-      for (const job of scheduler.retire(worker, cause)) {
-        ledger.reject(job, this.loadFailure(job.label));
-      }
-    }
-    this.rejectQueued((job) => this.loadFailure(job.label));
-    this.#context.settled();
+    this.#context.scheduler.stop(true);
+    this.rejectAll((job) => this.loadFailure(job.label), cause);
   }
 
   /** The error of a task refused because the module failed to load. */
@@ -121,8 +115,24 @@ export class Recovery {
     );
   }
 
-  /** Rejects every queued job with `reason(job)`. */
-  rejectQueued(reason: (job: Job) => unknown): void {
+  /**
+   * Ends every job: retires every worker (`exitReason` is the one its
+   * "workerexit" event carries) and rejects the jobs it held and those
+   * queued, each with `reason(job)`.
+   */
+  rejectAll(reason: (job: Job) => unknown, exitReason?: unknown): void {
+    const { scheduler, ledger } = this.#context;
+    for (const worker of [...scheduler.workers]) {
+      for (const job of scheduler.retire(worker, exitReason)) {
+        ledger.reject(job, reason(job));
+      }
+    }
+    this.#rejectQueued(reason);
+    this.#context.settled();
+  }
+
+  // Rejects every queued job with `reason(job)`.
+  #rejectQueued(reason: (job: Job) => unknown): void {
     const { scheduler, ledger } = this.#context;
     for (
       let job = scheduler.queue.shift();
@@ -183,7 +193,7 @@ export class Recovery {
           { cause },
         );
       for (const job of requeue) ledger.reject(job, error());
-      this.rejectQueued(error);
+      this.#rejectQueued(error);
       requeue.length = 0;
     }
     scheduler.queue.requeue(requeue);

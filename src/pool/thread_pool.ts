@@ -4,7 +4,7 @@
 //   _scheduler.ts  where and when a job runs (queue, workers, the pass)
 //   _worker.ts     one worker's lifecycle (spawn, messages, claims, retire)
 //   _ledger.ts     settling each job once, counts and timings
-//   _recovery.ts   aborts, cancels, crashes, failed setups and loads
+//   _recovery.ts   aborts, cancels, crashes, failed setups and loads, terminate
 //   _stream.ts     the ReadableStream side of `stream()`
 // The guarantees users rely on are in ../thread_pool.ts.
 //
@@ -446,17 +446,11 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
    */
   terminate(): Promise<void> {
     const closed = this.#beginClose();
-    const reason = () =>
+    this.#recovery.rejectAll(() =>
       new PoolClosedError(
         `Cannot finish the task as thread pool '${this.#settings.name}' was terminated`,
-      );
-    for (const worker of [...this.#scheduler.workers]) {
-      for (const job of this.#scheduler.retire(worker)) {
-        this.#ledger.reject(job, reason());
-      }
-    }
-    this.#recovery.rejectQueued(reason);
-    this.#maybeFinishClose();
+      )
+    );
     return closed;
   }
 
