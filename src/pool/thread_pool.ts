@@ -319,7 +319,9 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
       const given = optionsObject(options, action);
       const list = [...argsList];
       // All or nothing: a batch that does not fit in the queue is refused
-      // whole, so no task of it runs unseen by the caller.
+      // whole, so no task of it runs unseen by the caller. Its tasks are
+      // not checked again: this counted them all, and none starts (nor
+      // does any other job) before the next pass.
       if (this.#settings.maxQueue !== Infinity && list.length > 0) {
         this.#checkQueue("map", name, list.length);
       }
@@ -592,7 +594,10 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
     const recovery = this.#recovery;
     if (recovery.loadError !== undefined) throw recovery.loadFailure(name);
     signal?.throwIfAborted();
-    if (this.#settings.maxQueue !== Infinity) this.#checkQueue(verb, name);
+    // A map's batch was checked whole, once, before its first task.
+    if (this.#settings.maxQueue !== Infinity && verb !== "map") {
+      this.#checkQueue(verb, name);
+    }
 
     const job = new Job(
       stream === undefined ? name : [name],

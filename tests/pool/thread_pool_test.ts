@@ -594,6 +594,17 @@ describe("ThreadPool limits and lifecycle", () => {
     }
   });
 
+  test("maxQueue: a map batch may fill the free threads and the queue, not one more", async () => {
+    await using p = pool({ threads: 1, maxQueue: 2 });
+    await assert.rejects(p.map("add", [[1, 1], [2, 2], [3, 3], [4, 4]]), {
+      name: "RangeError",
+      message:
+        "Cannot map task 'add' as the queue of thread pool 'ThreadPool' is full: maxQueue is 2",
+    });
+    assert.equal(p.stats.queued, 0);
+    assert.deepEqual(await p.map("add", [[1, 1], [2, 2], [3, 3]]), [2, 4, 6]);
+  });
+
   test("stats count queued and running tasks", async () => {
     await using p = pool();
     const gate = new Gate();
