@@ -6,6 +6,7 @@
 // worker does to end itself without an event is caught inside it
 // (worker_exits.ts).
 
+import { dataCloneError } from "../_util/error_transfer.ts";
 import { runtime, unsupportedRuntime } from "./mod.ts";
 
 /** What the owner of a worker hears from it. */
@@ -37,10 +38,7 @@ export function spawnWorker(
   });
   worker.addEventListener("messageerror", () => {
     events.failed(
-      new DOMException(
-        "A message from the worker could not be deserialized",
-        "DataCloneError",
-      ),
+      dataCloneError("A message from the worker could not be deserialized"),
     );
   });
   // Only Bun tells the parent that a worker exited.

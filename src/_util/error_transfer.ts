@@ -3,6 +3,8 @@
 // built-in error names (a custom `name` comes back as "Error") and drops
 // extra properties such as `code`. A property or cause that cannot be cloned
 // (a function, a socket) is left out rather than losing the whole error.
+// What cannot cross at all (workerData, a task's arguments, its result) is
+// reported with one kind of error, built by `dataCloneError`.
 
 const BUILTIN: Record<string, ErrorConstructor> = {
   Error,
@@ -24,6 +26,27 @@ export interface SentError {
   cause?: unknown;
   props?: Record<string, unknown>;
   errors?: unknown[];
+}
+
+/**
+ * The `DOMException` for a value that cannot cross to another thread,
+ * named "DataCloneError" as structured clone names its own.
+ *
+ * @param message What could not be sent, e.g. "Cannot send the result of
+ * the task".
+ * @param thrown What structured clone (or `postMessage`) threw, if the
+ * failure came with an error: its message follows `message` after ": ".
+ * @returns The error.
+ */
+export function dataCloneError(
+  message: string,
+  ...thrown: [error?: unknown]
+): DOMException {
+  if (thrown.length > 0) {
+    const error = thrown[0];
+    message += `: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  return new DOMException(message, "DataCloneError");
 }
 
 function cloneable(value: unknown): boolean {

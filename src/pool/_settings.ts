@@ -1,5 +1,6 @@
 // Copyright 2026 the iox authors. MIT license.
 // A pool's constructor arguments, checked once, with their defaults.
+import { dataCloneError } from "../_util/error_transfer.ts";
 import { resolveModule } from "../_util/module_url.ts";
 import type { ThreadPoolOptions } from "./options.ts";
 import {
@@ -65,11 +66,9 @@ export function readSettings(
   try {
     structuredClone(workerData);
   } catch (error) {
-    throw new DOMException(
-      `${option("workerData")} must be structured-cloneable: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
-      "DataCloneError",
+    throw dataCloneError(
+      `${option("workerData")} must be structured-cloneable`,
+      error,
     );
   }
   return {

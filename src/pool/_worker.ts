@@ -26,7 +26,7 @@
 //   exit, a failed load or setup), when a running job of its must be
 //   stopped (abort, timeout), after `maxTasksPerWorker` jobs, after
 //   `idleTimeoutMs` idle, and on close or terminate.
-import { receiveError } from "../_util/error_transfer.ts";
+import { dataCloneError, receiveError } from "../_util/error_transfer.ts";
 import type { Job } from "./_job.ts";
 import {
   BATCH,
@@ -193,11 +193,9 @@ export class PoolWorker {
           if (this.takeBack(job)) {
             failed.push([
               job,
-              new DOMException(
-                `Cannot run task '${job.label}' as its arguments cannot be sent to a worker: ${
-                  error instanceof Error ? error.message : String(error)
-                }`,
-                "DataCloneError",
+              dataCloneError(
+                `Cannot run task '${job.label}' as its arguments cannot be sent to a worker`,
+                error,
               ),
             ]);
           }

@@ -24,7 +24,7 @@ import {
   SETUP_FAILED,
   VALUES,
 } from "./_protocol.ts";
-import { sendError } from "../_util/error_transfer.ts";
+import { dataCloneError, sendError } from "../_util/error_transfer.ts";
 import { isThenable } from "../_util/validate.ts";
 import { onWorkerEnd, workerScope } from "../_util/worker_link.ts";
 
@@ -70,20 +70,13 @@ function flush(now = performance.now()): void {
         structuredClone(message[i]);
       } catch (error) {
         message[i - 1] = false;
-        message[i] = sendError(cannotSend("result of the task", error));
+        message[i] = sendError(
+          dataCloneError("Cannot send the result of the task", error),
+        );
       }
     }
     post(message);
   }
-}
-
-function cannotSend(what: string, error: unknown): DOMException {
-  return new DOMException(
-    `Cannot send the ${what}: ${
-      error instanceof Error ? error.message : String(error)
-    }`,
-    "DataCloneError",
-  );
 }
 
 function noExport(verb: string, name: string): TypeError {
@@ -286,7 +279,10 @@ function sendValues(s: Stream): void {
   try {
     post(message);
   } catch (error) {
-    s.failure ??= cannotSend("value the generator yielded", error);
+    s.failure ??= dataCloneError(
+      "Cannot send the value the generator yielded",
+      error,
+    );
     s.stopping = true;
     if (!s.stepping) stop(s);
   }

@@ -1,7 +1,11 @@
 // Copyright 2026 the iox authors. MIT license.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { receiveError, sendError } from "../../src/_util/error_transfer.ts";
+import {
+  dataCloneError,
+  receiveError,
+  sendError,
+} from "../../src/_util/error_transfer.ts";
 
 /** As the error crosses threads: encoded, cloned, decoded. */
 function roundTrip(error: unknown): unknown {
@@ -74,5 +78,33 @@ describe("error transfer", () => {
     assert.equal(roundTrip("text"), "text");
     assert.deepEqual(roundTrip({ plain: 1 }), { plain: 1 });
     assert.equal(roundTrip(undefined), undefined);
+  });
+
+  test("dataCloneError: a DataCloneError DOMException, with what cloning threw if it threw", () => {
+    let thrown: unknown;
+    try {
+      structuredClone(() => 1);
+    } catch (error) {
+      thrown = error;
+    }
+    assert.ok(thrown instanceof Error);
+    const cases: [Error, string][] = [
+      [
+        dataCloneError("Cannot send the result of the task", thrown),
+        `Cannot send the result of the task: ${thrown.message}`,
+      ],
+      [dataCloneError("Cannot send x", "a string"), "Cannot send x: a string"],
+      [dataCloneError("Cannot send x", undefined), "Cannot send x: undefined"],
+      [dataCloneError("Cannot read a message"), "Cannot read a message"],
+    ];
+    for (const [error, message] of cases) {
+      assert.ok(error instanceof DOMException);
+      assert.equal(error.name, "DataCloneError");
+      assert.equal(error.message, message);
+    }
+    assert.equal(
+      (roundTrip(cases[0]![0]) as DOMException).name,
+      "DataCloneError",
+    );
   });
 });

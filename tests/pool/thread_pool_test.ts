@@ -276,8 +276,11 @@ describe("ThreadPool.run and map", () => {
       /^Cannot run task 'identity' as its arguments cannot be sent to a worker: /,
     );
     assert.deepEqual(good, { status: "fulfilled", value: "fine" });
-    await assert.rejects(p.run("uncloneableResult"), {
-      name: "DataCloneError",
+    await assert.rejects(p.run("uncloneableResult"), (error) => {
+      assert.ok(error instanceof DOMException);
+      assert.equal(error.name, "DataCloneError");
+      assert.match(error.message, /^Cannot send the result of the task: ./);
+      return true;
     });
     assert.equal(await p.run("add", [1, 2]), 3);
     assert.equal(p.stats.crashed, 0);
