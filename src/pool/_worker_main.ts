@@ -311,7 +311,15 @@ function stop(s: Stream): void {
 
 function finish(s: Stream, ok: boolean, value: unknown): void {
   s.ended = true;
-  if (!s.stopping) sendValues(s);
+  if (!s.stopping) {
+    sendValues(s);
+    // The last values could not be sent: the stream fails with that, as it
+    // would had they been sent before the generator ended.
+    if (s.failure !== undefined) {
+      ok = false;
+      value = sendError(s.failure);
+    }
+  }
   if (s.timer !== undefined) clearTimeout(s.timer);
   stream = undefined;
   awaiting = false;

@@ -131,6 +131,28 @@ describe("ThreadPool.stream", () => {
     assert.deepEqual(values, [0, 1, 2]);
   });
 
+  test("a value that cannot be cloned errors the stream with a DataCloneError, whether the generator goes on or ends; the worker lives on", async () => {
+    await using pool = new ThreadPool(TASKS, { threads: 1 });
+    // 0: it is still unsent when the generator ends; 1000: it is sent when
+    // the credit runs out, with the generator still going.
+    for (const after of [0, 1000]) {
+      await assert.rejects(
+        all(pool.stream("yieldUncloneable", [after])),
+        (error) => {
+          assert.ok(error instanceof DOMException);
+          assert.equal(error.name, "DataCloneError");
+          assert.match(
+            error.message,
+            /^Cannot send the value the generator yielded: ./,
+          );
+          return true;
+        },
+      );
+    }
+    assert.deepEqual(await all(pool.stream("count", [2])), [0, 1]);
+    assert.equal(pool.stats.crashed, 0);
+  });
+
   test("an export that is not a generator errors the stream with a TypeError naming it", async () => {
     await using pool = new ThreadPool(TASKS, { threads: 1 });
     await assert.rejects(all(pool.stream("identity", [1])), {
