@@ -363,7 +363,9 @@ export class ThreadPool extends EventTarget implements AsyncDisposable {
    * end, cancel it or abort it. `taskTimeoutMs` does not apply.
    * Every error errors the stream rather than throwing: bad arguments, a
    * closed pool, an export that is not a generator function (a
-   * `TypeError` naming it), a worker that dies ({@linkcode WorkerCrashedError}).
+   * `TypeError` naming it), a yielded value that cannot be cloned (a
+   * `DOMException` named "DataCloneError"; the generator is stopped), a
+   * worker that dies ({@linkcode WorkerCrashedError}).
    *
    * @example Usage
    * ```ts
