@@ -667,7 +667,7 @@ describe("Executor.runFor / runUntil", () => {
         await armed.promise; // the run ran the handler and waits
         // The runtime timer's delay passes (24.8 days): the wait goes on.
         armed = deferred();
-        const [[id, elapse]] = held;
+        const [id, elapse] = [...held][0]!;
         held.delete(id);
         elapse();
         await armed.promise;
