@@ -10,15 +10,11 @@
 // bun-types.
 
 import type { Addr, ConnectionTransport } from "../net/transport.ts";
-import {
-  cannotWrite,
-  ConnectionError,
-  toConnectionError,
-} from "../net/connection_error.ts";
+import { cannotWrite, toConnectionError } from "../net/connection_error.ts";
 import { alpnWireFormat } from "../net/_tls.ts";
 import type { BindAddr, NetRuntime, RawListener } from "./net.ts";
 import { isIpLiteral } from "../net/_address.ts";
-import { LongTimeout } from "../_util/long_timeout.ts";
+import { AcceptQueue } from "./accept_queue.ts";
 
 interface BunSocket {
   data: unknown;
@@ -292,23 +288,20 @@ const UNNAMED: Addr = Object.freeze({ transport: "unix", path: "" });
 class BunListener implements RawListener {
   readonly addr: Addr;
   #listener: BunSocketListener;
-  // Accepted connections nobody took yet, and failed TLS handshakes.
-  #accepted: (BunTransport | ConnectionError)[] = [];
-  #acceptor: Settle<BunTransport | null> | null = null;
-  #closed = false;
+  // Accepted connections nobody took yet, failed TLS handshakes, and the
+  // handshakes under way (Bun accepts on its own: every socket is pushed).
+  #queue: AcceptQueue<BunTransport>;
   // Bound to one IP address, every connection's local address is that one,
   // and asking the socket for it costs a system call per connection.
   #fixedLocal: boolean;
-  // TLS: how long a handshake may take (null: plain TCP or Unix), and the
-  // handshakes in progress with the timers that end them.
-  #handshakeTimeoutMs: number | null;
-  #handshaking = new Map<BunTransport, LongTimeout>();
+  #tls: boolean;
 
   constructor(
     listen: (handler: BunSocketHandler) => BunSocketListener,
     handshakeTimeoutMs: number | null = null,
   ) {
-    this.#handshakeTimeoutMs = handshakeTimeoutMs;
+    this.#tls = handshakeTimeoutMs !== null;
+    this.#queue = new AcceptQueue(handshakeTimeoutMs ?? Infinity);
     const handler: BunSocketHandler = {
       binaryType: "uint8array",
       open: (socket) => this.#onOpen(socket),
@@ -320,7 +313,7 @@ class BunListener implements RawListener {
     };
     // With this handler, `open` comes before the handshake, so that a
     // failed one is seen (and reported) rather than silently dropped.
-    if (handshakeTimeoutMs !== null) {
+    if (this.#tls) {
       handler.handshake = (socket, success, error) =>
         this.#onHandshake(socket, success, error);
     }
@@ -334,34 +327,15 @@ class BunListener implements RawListener {
   }
 
   accept(): Promise<BunTransport | null> {
-    const transport = this.#accepted.shift();
-    if (transport instanceof ConnectionError) return Promise.reject(transport);
-    if (transport !== undefined) return Promise.resolve(transport);
-    if (this.#closed) return Promise.resolve(null);
-    return new Promise((resolve, reject) => {
-      this.#acceptor = { resolve, reject };
-    });
+    return this.#queue.accept();
   }
 
   close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
     // Connections Bun accepted that nobody took are what a kernel backlog
     // holds under Deno: they end with the listener. Bun removes the Unix
     // socket's file on stop().
-    for (const transport of this.#accepted) {
-      if (transport instanceof BunTransport) transport.close();
-    }
-    this.#accepted = [];
-    for (const [transport, timer] of this.#handshaking) {
-      timer.clear();
-      transport.close();
-    }
-    this.#handshaking.clear();
+    this.#queue.close();
     this.#listener.stop(false);
-    const acceptor = this.#acceptor;
-    this.#acceptor = null;
-    acceptor?.resolve(null);
   }
 
   #onOpen(socket: BunSocket): void {
@@ -381,24 +355,8 @@ class BunListener implements RawListener {
       },
     );
     socket.data = transport;
-    const timeoutMs = this.#handshakeTimeoutMs;
-    if (this.#closed) transport.close();
-    else if (timeoutMs === null) this.#deliver(transport);
-    else {
-      this.#handshaking.set(
-        transport,
-        new LongTimeout(() => {
-          this.#handshaking.delete(transport);
-          transport.close();
-          this.#deliver(
-            new ConnectionError(
-              `Cannot complete the TLS handshake: ETIMEDOUT: none within ${timeoutMs} ms`,
-              "ETIMEDOUT",
-            ),
-          );
-        }, timeoutMs),
-      );
-    }
+    if (this.#tls) this.#queue.startHandshake(transport);
+    else this.#queue.push(transport);
   }
 
   #onClose(socket: BunSocket, error?: Error): void {
@@ -406,8 +364,8 @@ class BunListener implements RawListener {
     if (transport === null) return;
     transport.onClose(error);
     // A client gone before its TLS handshake completed.
-    if (this.#handshakeEnded(transport)) {
-      this.#deliver(
+    if (this.#queue.endHandshake(transport)) {
+      this.#queue.fail(
         toConnectionError(
           error ?? new Error("closed before the handshake completed"),
           "complete the TLS handshake",
@@ -417,42 +375,22 @@ class BunListener implements RawListener {
     }
   }
 
-  // True if `transport` was in a handshake, which is over now.
-  #handshakeEnded(transport: BunTransport): boolean {
-    const timer = this.#handshaking.get(transport);
-    if (timer === undefined) return false;
-    timer.clear();
-    this.#handshaking.delete(transport);
-    return true;
-  }
-
   #onHandshake(socket: BunSocket, success: boolean, error: Error | null): void {
     const transport = transportOf(socket);
-    if (transport === null || !this.#handshakeEnded(transport)) return;
+    if (transport === null || !this.#queue.endHandshake(transport)) return;
     if (success) {
       transport.alpnProtocol = socket.alpnProtocol || null;
-      this.#deliver(transport);
+      this.#queue.push(transport);
       return;
     }
     transport.close();
-    this.#deliver(
+    this.#queue.fail(
       toConnectionError(
         error ?? new Error("TLS handshake failed"),
         "complete the TLS handshake",
         "EPROTO",
       ),
     );
-  }
-
-  #deliver(accepted: BunTransport | ConnectionError): void {
-    const acceptor = this.#acceptor;
-    if (acceptor === null) {
-      this.#accepted.push(accepted);
-      return;
-    }
-    this.#acceptor = null;
-    if (accepted instanceof ConnectionError) acceptor.reject(accepted);
-    else acceptor.resolve(accepted);
   }
 }
 

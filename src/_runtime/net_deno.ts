@@ -4,12 +4,11 @@
 import type { Addr, ConnectionTransport } from "../net/transport.ts";
 import {
   cannotWrite,
-  ConnectionError,
   type ConnectionErrorCode,
   toConnectionError,
 } from "../net/connection_error.ts";
 import type { BindAddr, NetRuntime, RawListener } from "./net.ts";
-import { LongTimeout } from "../_util/long_timeout.ts";
+import { AcceptQueue } from "./accept_queue.ts";
 
 // One read returns at most this much. A read borrows a buffer from a small
 // shared pool for as long as the runtime fills it, then hands out a copy of
@@ -199,11 +198,6 @@ class DenoListener implements RawListener {
   }
 }
 
-// A handshake's outcome; `null` once the listener was closed.
-type Accepted =
-  | { ok: true; transport: DenoTransport | null }
-  | { ok: false; error: unknown };
-
 // A TLS listener: each accepted connection completes its handshake before
 // it is handed out, without holding up the accepts behind it (a client
 // that never finishes its handshake would otherwise stop the listener).
@@ -214,29 +208,18 @@ class DenoTlsListener implements RawListener {
   #listener: Deno.TlsListener;
   #closed = false;
   #accepting = false;
-  #done: Accepted[] = [];
-  #waiter: PromiseWithResolvers<DenoTransport | null> | null = null;
-  // Handshakes in progress, with the timers that end them.
-  #handshaking = new Map<Deno.TlsConn, LongTimeout>();
-  #timeoutMs: number;
+  #queue: AcceptQueue<DenoTransport>;
 
   constructor(listener: Deno.TlsListener, handshakeTimeoutMs: number) {
     this.#listener = listener;
-    this.#timeoutMs = handshakeTimeoutMs;
+    this.#queue = new AcceptQueue(handshakeTimeoutMs);
     this.addr = toAddr(listener.addr);
   }
 
   accept(): Promise<DenoTransport | null> {
-    if (this.#closed) return Promise.resolve(null);
-    const done = this.#done.shift();
-    if (done !== undefined) {
-      return done.ok
-        ? Promise.resolve(done.transport)
-        : Promise.reject(done.error);
-    }
-    this.#waiter ??= Promise.withResolvers();
+    const accepted = this.#queue.accept();
     void this.#acceptWhileWaited();
-    return this.#waiter.promise;
+    return accepted;
   }
 
   close(): void {
@@ -247,36 +230,24 @@ class DenoTlsListener implements RawListener {
     } catch {
       // Already closed: nothing left to release.
     }
-    for (const [conn, timer] of this.#handshaking) {
-      timer.clear();
-      conn.close();
-    }
-    this.#handshaking.clear();
-    for (const done of this.#done.splice(0)) {
-      if (done.ok) done.transport?.close();
-    }
-    this.#settle({ ok: true, transport: null });
+    this.#queue.close();
   }
 
   async #acceptWhileWaited(): Promise<void> {
     if (this.#accepting) return;
     this.#accepting = true;
     try {
-      while (this.#waiter !== null && !this.#closed) {
+      while (this.#queue.waited) {
         let conn: Deno.TlsConn;
         try {
           conn = await this.#listener.accept();
         } catch (error) {
           if (this.#closed || error instanceof Deno.errors.BadResource) {
-            this.#settle({ ok: true, transport: null });
+            this.close();
             return;
           }
-          this.#settle({ ok: false, error });
+          this.#queue.fail(error);
           continue;
-        }
-        if (this.#closed) {
-          conn.close();
-          return;
         }
         void this.#handshake(conn);
       }
@@ -286,53 +257,25 @@ class DenoTlsListener implements RawListener {
   }
 
   async #handshake(conn: Deno.TlsConn): Promise<void> {
-    const timeoutMs = this.#timeoutMs;
-    // A handshake on a socket closed under it may never settle: the timer
-    // reports the timeout itself.
-    this.#handshaking.set(
-      conn,
-      new LongTimeout(() => {
-        this.#handshaking.delete(conn);
-        conn.close();
-        this.#settle({
-          ok: false,
-          error: new ConnectionError(
-            `Cannot complete the TLS handshake: ETIMEDOUT: none within ${timeoutMs} ms`,
-            "ETIMEDOUT",
-          ),
-        });
-      }, timeoutMs),
-    );
-    let accepted: Accepted;
+    // A handshake on a socket closed under it may never settle: the queue's
+    // timer reports the timeout itself.
+    this.#queue.startHandshake(conn);
+    let transport: DenoTransport;
     try {
-      const { alpnProtocol } = await conn.handshake();
-      accepted = { ok: true, transport: new DenoTransport(conn, alpnProtocol) };
+      transport = new DenoTransport(
+        conn,
+        (await conn.handshake()).alpnProtocol,
+      );
     } catch (error) {
-      accepted = {
-        ok: false,
-        error: toConnectionError(error, "complete the TLS handshake", "EPROTO"),
-      };
-    }
-    const timer = this.#handshaking.get(conn);
-    // Timed out or closed with the listener meanwhile: already dealt with.
-    if (timer === undefined) return;
-    timer.clear();
-    this.#handshaking.delete(conn);
-    if (!accepted.ok) conn.close();
-    this.#settle(accepted);
-  }
-
-  #settle(accepted: Accepted): void {
-    const waiter = this.#waiter;
-    if (waiter === null) {
-      if (!accepted.ok || accepted.transport !== null) {
-        this.#done.push(accepted);
-      }
+      // Timed out or closed with the listener meanwhile: already dealt with.
+      if (!this.#queue.endHandshake(conn)) return;
+      conn.close();
+      this.#queue.fail(
+        toConnectionError(error, "complete the TLS handshake", "EPROTO"),
+      );
       return;
     }
-    this.#waiter = null;
-    if (accepted.ok) waiter.resolve(accepted.transport);
-    else waiter.reject(accepted.error);
+    if (this.#queue.endHandshake(conn)) this.#queue.push(transport);
   }
 }
 

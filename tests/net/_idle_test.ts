@@ -41,4 +41,19 @@ describe("watchIdle", () => {
     await new Promise((resolve) => setTimeout(resolve, 80));
     assert.equal(expired, false);
   });
+
+  test("a timeout beyond setTimeout's range does not expire early", async () => {
+    // Swept every ms / SLICES, a 2^40 ms timeout would ask setInterval for a
+    // delay it cannot hold, which fires at once: the member would expire
+    // after SLICES such sweeps, well before the short one below.
+    const long = member();
+    let longExpired = false;
+    void long.expired.then(() => longExpired = true);
+    const stopLong = watchIdle(2 ** 40, long);
+    const short = member();
+    watchIdle(40, short);
+    await short.expired;
+    assert.equal(longExpired, false);
+    stopLong();
+  });
 });
