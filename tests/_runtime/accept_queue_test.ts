@@ -70,7 +70,7 @@ describe("AcceptQueue", () => {
     assert.equal(waiting.waited, false);
   });
 
-  test("a handshake ended in time is not timed out, and ends once", async () => {
+  test("a handshake ended in time is not timed out, and ends once", () => {
     const queue = new AcceptQueue<Socket>(60_000);
     const socket = new Socket("s");
     assert.equal(queue.endHandshake(socket), false, "never started");
