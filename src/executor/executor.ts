@@ -19,7 +19,7 @@ import {
 import { submit } from "./_submit.ts";
 import { MAX_CLOCK_INTERVAL, nextClockInterval, SLICE_MS } from "./_slice.ts";
 import { yieldToEventLoop } from "../_runtime/event_loop.ts";
-import { MAX_TIMEOUT_MS } from "../_util/long_timeout.ts";
+import { LongTimeout } from "../_util/long_timeout.ts";
 import { WorkGuard } from "./work_guard.ts";
 
 // Bits of Executor.#flags. The drain loop tests the whole word once per
@@ -946,17 +946,16 @@ export class Executor {
   // Waits until notified or until `deadline` (finite) passes.
   async #waitForWork(deadline: number): Promise<void> {
     const wake = this.#wakePromise();
-    const delay = Math.min(
-      Math.max(0, deadline - performance.now()),
-      MAX_TIMEOUT_MS,
-    );
     // A timeout wakes every waiting run; they all recheck their state, so
     // a spurious wake-up is harmless.
-    const timer = setTimeout(() => this.#notify(), delay);
+    const timer = new LongTimeout(
+      () => this.#notify(),
+      deadline - performance.now(),
+    );
     try {
       await wake;
     } finally {
-      clearTimeout(timer);
+      timer.clear();
     }
   }
 }

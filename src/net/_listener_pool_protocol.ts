@@ -2,7 +2,8 @@
 // The messages between a ListenerPool and its workers.
 //
 // Main to worker, plain: [INIT, moduleHref, listenerOptions, statsBuffer,
-// tag], then requests [OPEN, id, addresses, first], [DISCONNECT, id].
+// tag], then requests [OPEN, id, addresses, first], [DISCONNECT, id],
+// [SHUTDOWN, id, timeoutMs].
 // Worker to main, each kind plus the worker's random tag (so that a message
 // the handler module posts itself is told apart): [READY],
 // [LOAD_FAILED, error], [DONE, id, result], [FAILED, id, error],
@@ -18,6 +19,11 @@ export const INIT = 0;
 export const OPEN = 1;
 /** Main to worker: stop listening; accepted connections go on. */
 export const DISCONNECT = 2;
+/**
+ * Main to worker: shut the listener down (`NetListener.shutdown` with the
+ * given `timeoutMs`); answered once its last connection has closed.
+ */
+export const SHUTDOWN = 3;
 
 /** Worker to main: the module loaded and the listener is ready. */
 export const READY = 0;

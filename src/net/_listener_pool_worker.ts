@@ -25,6 +25,7 @@ import {
   READY,
   REJECTED,
   REPORT,
+  SHUTDOWN,
 } from "./_listener_pool_protocol.ts";
 import { type ListenAddress, NetListener } from "./listener.ts";
 import type { Addr, Connection } from "./connection.ts";
@@ -194,6 +195,16 @@ scope.addEventListener("message", (event) => {
       void request(
         message[1] as number,
         Promise.resolve(listener?.disconnect()),
+      );
+      break;
+    case SHUTDOWN:
+      // The answer comes after the last connection closed, and publishes
+      // the counters that say so.
+      void request(
+        message[1] as number,
+        Promise.resolve(
+          listener?.shutdown({ timeoutMs: message[2] as number }),
+        ),
       );
       break;
   }

@@ -17,6 +17,7 @@ import {
   READY,
   REJECTED,
   REPORT,
+  SHUTDOWN,
 } from "./_listener_pool_protocol.ts";
 import {
   type ListenAddress,
@@ -29,6 +30,7 @@ import {
 } from "./listener.ts";
 import type { Addr, NetAddr } from "./connection.ts";
 import { WorkerCrashedError } from "../errors.ts";
+import { LongTimeout } from "../_util/long_timeout.ts";
 import { messageTag } from "../_util/worker_link.ts";
 import { receiveError } from "../_util/error_transfer.ts";
 import { spawnWorker } from "../_runtime/worker.ts";
@@ -86,13 +88,13 @@ export interface ListenerPoolStats extends NetListenerStats {
 
 /**
  * How long (ms) {@linkcode ListenerPool.close} waits for its workers to
- * stop listening before it ends them anyway.
+ * stop listening before it ends them anyway; and how long past its
+ * `timeoutMs` {@linkcode ListenerPool.shutdown} waits for a worker that has
+ * not reported its connections closed.
  */
 export const CLOSE_DISCONNECT_MS = 1000;
 
 const WORKER_URL = new URL("./_listener_pool_worker.ts", import.meta.url);
-// How often shutdown() looks whether the connections are gone.
-const DRAIN_POLL_MS = 10;
 // A worker that dies this soon after it started counts as a failed start:
 // its replacement waits longer each time, up to the maximum.
 const QUICK_DEATH_MS = 1000;
@@ -140,8 +142,17 @@ function joinAddress(input: ListenAddress, addr: Addr): ListenAddress {
     : { hostname, port };
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+// Waits until `work` settles, but `ms` at most.
+async function atMost(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: LongTimeout | undefined;
+  try {
+    await Promise.race([
+      work,
+      new Promise<void>((resolve) => timer = new LongTimeout(resolve, ms)),
+    ]);
+  } finally {
+    timer!.clear();
+  }
 }
 
 /**
@@ -372,7 +383,7 @@ export class ListenerPool implements AsyncDisposable {
           );
         }
       } catch (error) {
-        await this.#disconnectWorkers();
+        await this.#askWorkers(DISCONNECT);
         throw error;
       }
       this.#state = "listening";
@@ -395,17 +406,18 @@ export class ListenerPool implements AsyncDisposable {
    * @returns A promise that resolves once no worker listens.
    */
   async disconnect(): Promise<void> {
-    if (this.#state !== "closed") this.#state = "idle";
-    this.#stopRestarts();
-    this.#shared = [];
-    this.#addrs = [];
-    await this.#disconnectWorkers();
+    this.#stopListening();
+    await this.#askWorkers(DISCONNECT);
   }
 
   /**
-   * Disconnects, waits until every accepted connection has closed or
-   * `timeoutMs` has passed, then ends the workers (closing what is still
-   * open), as {@linkcode ListenerPool.close}.
+   * Shuts every worker's listener down as {@linkcode NetListener.shutdown}
+   * does (it stops listening, waits until its accepted connections have
+   * closed, and closes those still open at `timeoutMs`), then ends the
+   * workers as {@linkcode ListenerPool.close}. A worker that dies meanwhile
+   * is done: its connections closed with it. One that has not reported
+   * {@linkcode CLOSE_DISCONNECT_MS} after `timeoutMs` (a handler that never
+   * returns to the event loop, say) is ended with what it still holds.
    *
    * @example Usage
    * ```ts
@@ -432,7 +444,8 @@ export class ListenerPool implements AsyncDisposable {
    * ```
    *
    * @param options The `timeoutMs`.
-   * @returns A promise that resolves once the workers have ended.
+   * @returns A promise that resolves once the workers have ended
+   * (`stats.active` is then 0).
    * @throws {TypeError} If `timeoutMs` is not a number.
    * @throws {RangeError} If `timeoutMs` is negative or NaN.
    */
@@ -440,11 +453,11 @@ export class ListenerPool implements AsyncDisposable {
     const what = "shut down listener pool";
     const { timeoutMs = SHUTDOWN_TIMEOUT_MS } = optionsObject(options, what);
     assertMs(timeoutMs, `Cannot ${what} as 'timeoutMs'`, true);
-    await this.disconnect();
-    const deadline = performance.now() + timeoutMs;
-    while (this.stats.active > 0 && performance.now() < deadline) {
-      await delay(Math.min(DRAIN_POLL_MS, deadline - performance.now()));
-    }
+    this.#stopListening();
+    await atMost(
+      this.#askWorkers(SHUTDOWN, timeoutMs),
+      timeoutMs + CLOSE_DISCONNECT_MS,
+    );
     await this.close();
   }
 
@@ -478,9 +491,7 @@ export class ListenerPool implements AsyncDisposable {
   close(): Promise<void> {
     if (this.#closing === undefined) {
       this.#state = "closed";
-      this.#stopRestarts();
-      this.#shared = [];
-      this.#addrs = [];
+      this.#stopListening();
       this.#closing = this.#endWorkers();
     }
     return this.#closing;
@@ -500,14 +511,7 @@ export class ListenerPool implements AsyncDisposable {
   // stop listening first means that no connection is accepted after close()
   // resolved.
   async #endWorkers(): Promise<void> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      this.#disconnectWorkers(),
-      new Promise((resolve) =>
-        timer = setTimeout(resolve, CLOSE_DISCONNECT_MS)
-      ),
-    ]);
-    clearTimeout(timer);
+    await atMost(this.#askWorkers(DISCONNECT), CLOSE_DISCONNECT_MS);
     for (const member of this.#members) {
       if (member !== undefined) this.#retire(member);
     }
@@ -541,15 +545,27 @@ export class ListenerPool implements AsyncDisposable {
     return pending.promise;
   }
 
-  async #disconnectWorkers(): Promise<void> {
+  // Sends every worker the request and waits for all the answers. A worker
+  // that dies meanwhile counts as answered: its listening sockets and its
+  // connections closed with it.
+  async #askWorkers(kind: number, ...args: unknown[]): Promise<void> {
     await Promise.all(
       this.#members.map((member) =>
         member === undefined
           ? undefined
-          // A worker that dies meanwhile stops listening all the same.
-          : this.#request(member, DISCONNECT).catch(() => {})
+          : this.#request(member, kind, ...args).catch(() => {})
       ),
     );
+  }
+
+  // What stopping to listen means on this side: no address is shared, no
+  // worker is replaced, and open() may listen again unless closed.
+  #stopListening(): void {
+    if (this.#state !== "closed") this.#state = "idle";
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    this.#shared = [];
+    this.#addrs = [];
   }
 
   // A message without the worker's tag was posted by the handler module
@@ -656,11 +672,6 @@ export class ListenerPool implements AsyncDisposable {
       }
     }, wait);
     this.#timers.add(timer);
-  }
-
-  #stopRestarts(): void {
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
   }
 
   #report(error: unknown): void {

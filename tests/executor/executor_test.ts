@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { connect, createServer } from "node:net";
 import process from "node:process";
 import { Executor } from "../../src/executor.ts";
+import { MAX_TIMEOUT_MS } from "../../src/_util/long_timeout.ts";
 
 function later(fn: () => void, ms = 1): void {
   setTimeout(fn, ms);
@@ -632,6 +633,59 @@ describe("Executor.runFor / runUntil", () => {
     assert.equal(await io.runFor(10_000), 1);
     assert.equal(io.stopped, true);
   });
+
+  // Deadlines beyond setTimeout's range: a runtime timer armed with such a
+  // delay fires at once, so the wait must re-arm for what is left instead.
+  const farDeadlines: [string, (io: Executor) => Promise<number>][] = [
+    ["runFor", (io) => io.runFor(2 ** 32)],
+    ["runUntil", (io) => io.runUntil(performance.now() + 2 ** 32)],
+  ];
+  for (const [method, runFar] of farDeadlines) {
+    test(`${method} beyond setTimeout's range waits until stopped`, async () => {
+      const { setTimeout: realSet, clearTimeout: realClear } = globalThis;
+      // Runtime timers of a minute or more are held here, not armed: the
+      // test fires them itself, as if their delay had passed.
+      const held = new Map<number, () => void>();
+      const delays: number[] = [];
+      let armed = deferred();
+      let nextId = -1;
+      globalThis.setTimeout = ((callback: () => void, ms = 0) => {
+        if (ms < 60_000) return realSet(callback, ms);
+        delays.push(ms);
+        held.set(nextId, callback);
+        armed.resolve();
+        return nextId--;
+      }) as typeof setTimeout;
+      globalThis.clearTimeout = ((id: number) => {
+        if (!held.delete(id)) realClear(id);
+      }) as typeof clearTimeout;
+      try {
+        const io = new Executor();
+        const guard = io.makeWorkGuard();
+        io.post(() => {});
+        const run = runFar(io);
+        await armed.promise; // the run ran the handler and waits
+        // The runtime timer's delay passes (24.8 days): the wait goes on.
+        armed = deferred();
+        const [id, elapse] = [...held][0]!;
+        held.delete(id);
+        elapse();
+        await armed.promise;
+        const ran = deferred();
+        io.post(() => ran.resolve());
+        await ran.promise; // still running: it ran the new handler
+        io.stop();
+        assert.equal(await run, 2);
+        assert.equal(held.size, 0); // the last wait's timer was cleared
+        assert.ok(delays.length >= 3);
+        for (const ms of delays) assert.equal(ms, MAX_TIMEOUT_MS);
+        guard.reset();
+      } finally {
+        globalThis.setTimeout = realSet;
+        globalThis.clearTimeout = realClear;
+      }
+    });
+  }
 
   test("runUntil with a deadline in the past runs nothing", async () => {
     const io = new Executor();

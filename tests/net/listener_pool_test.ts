@@ -3,6 +3,8 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import process from "node:process";
 import type { Socket } from "node:net";
 import {
@@ -19,6 +21,7 @@ import {
   echo,
   exchange,
   ipv6Loopback,
+  socketDir,
 } from "../_net.ts";
 import { certificate, tlsEcho } from "../_tls.ts";
 
@@ -665,6 +668,75 @@ describe("ListenerPool", () => {
       );
     },
   );
+
+  test(
+    "shutdown() counts a worker that dies meanwhile as done: its connections closed with it",
+    SLOW,
+    async () => {
+      const { pool, nextError } = echoPool({ threads: 1 });
+      const [addr] = await pool.open("127.0.0.1:0");
+      const client = new Client(addr);
+      assert.equal(await client.ask("x"), "x");
+      const clientClosed = closed(client.socket);
+      // Infinity: only the worker's death can end the wait.
+      const shutdown = pool.shutdown({ timeoutMs: Infinity });
+      client.socket.write("die");
+      assert.ok(await nextError() instanceof WorkerCrashedError);
+      await clientClosed;
+      await shutdown;
+      assert.equal(pool.stats.active, 0);
+      assert.equal(pool.stats.accepted, 1);
+      // Shut down: the dead worker was not replaced.
+      await assert.rejects(pool.open("127.0.0.1:0"), /is closed/);
+    },
+  );
+
+  test("close() ends a shutdown() that waits", async () => {
+    const { pool } = echoPool({ threads: 1 });
+    const [addr] = await pool.open("127.0.0.1:0");
+    const client = new Client(addr);
+    assert.equal(await client.ask("x"), "x");
+    const clientClosed = closed(client.socket);
+    const shutdown = pool.shutdown({ timeoutMs: Infinity });
+    // The connection goes on meanwhile.
+    assert.equal(await client.ask("y"), "y");
+    await pool.close();
+    await clientClosed;
+    await shutdown;
+    assert.equal(pool.stats.active, 0);
+  });
+
+  test(
+    "shutdown() ends a worker that cannot report CLOSE_DISCONNECT_MS after timeoutMs",
+    SLOW,
+    async () => {
+      const { pool, errors } = echoPool({ threads: 1 });
+      const [addr] = await pool.open("127.0.0.1:0");
+      const client = new Client(addr);
+      const clientClosed = closed(client.socket);
+      const { dir, remove } = socketDir();
+      const file = join(dir, "release");
+      try {
+        // Its worker answers, then does not return to its event loop.
+        assert.equal(await client.ask(`block ${file}`), "blocked");
+        await pool.shutdown({ timeoutMs: 0 });
+        assert.equal(pool.stats.active, 0);
+        assert.deepEqual(errors, []); // ended, not died
+      } finally {
+        // Frees the worker's thread, whatever happened: Bun's terminate()
+        // closed the connection already, Deno's takes effect now.
+        writeFileSync(file, "");
+      }
+      await clientClosed;
+      remove();
+    },
+  );
+
+  test("shutdown() of a pool that never listened closes it", async () => {
+    const { pool } = echoPool();
+    await pool.shutdown();
+    await assert.rejects(pool.open("127.0.0.1:0"), /is closed/);
+  });
 
   test("close() and await using end every connection at once", async () => {
     let addr: Addr | undefined;
