@@ -6,6 +6,8 @@
 // What cannot cross at all (workerData, a task's arguments, its result) is
 // reported with one kind of error, built by `dataCloneError`.
 
+import { messageOf } from "./validate.ts";
+
 const BUILTIN: Record<string, ErrorConstructor> = {
   Error,
   EvalError,
@@ -44,7 +46,7 @@ export function dataCloneError(
 ): DOMException {
   if (thrown.length > 0) {
     const error = thrown[0];
-    message += `: ${error instanceof Error ? error.message : String(error)}`;
+    message += `: ${messageOf(error)}`;
   }
   return new DOMException(message, "DataCloneError");
 }

@@ -29,6 +29,14 @@ export function optionsObject<T extends object>(
 }
 
 /**
+ * What a thrown value says, to quote in another error's message: an
+ * `Error`'s message, or anything else as a string.
+ */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
  * Renders a value for an error message: strings quoted, objects as JSON,
  * anything long cut short so a message stays one readable line.
  */

@@ -3,7 +3,7 @@
 // anything is opened, and the error that names an address that failed.
 
 import type { BindAddr } from "../_runtime/net.ts";
-import { argumentError, assertInteger } from "../_util/validate.ts";
+import { argumentError, assertInteger, messageOf } from "../_util/validate.ts";
 import { checkTls, type TlsListenOptions } from "./_tls.ts";
 
 /** A TCP address to listen on. */
@@ -231,7 +231,7 @@ export function openError(
   bound?: string,
 ): Error {
   const code = errorCode(error);
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   const at = bound !== undefined && bound !== spec.label ? ` (${bound})` : "";
   return new Error(
     `${OPEN} on '${spec.label}'${at}: ${

@@ -31,7 +31,12 @@ import { type ListenAddress, NetListener } from "./listener.ts";
 import type { Addr, Connection } from "./connection.ts";
 import { listenerInternals } from "./_internals.ts";
 import { sendError } from "../_util/error_transfer.ts";
-import { argumentError, formatValue, isThenable } from "../_util/validate.ts";
+import {
+  argumentError,
+  formatValue,
+  isThenable,
+  messageOf,
+} from "../_util/validate.ts";
 import { onWorkerEnd, workerScope } from "../_util/worker_link.ts";
 
 const SYNC_EVERY_MS = 10;
@@ -71,7 +76,7 @@ async function init(
   try {
     ({ default: handler, listenerOptions: own } = await import(href));
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     loadFailed(
       new Error(
         `Cannot open listener pool as module '${href}' failed to load: ${reason}`,

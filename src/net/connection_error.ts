@@ -1,3 +1,4 @@
+import { messageOf } from "../_util/validate.ts";
 // Copyright 2026 the iox authors. MIT license.
 /**
  * {@linkcode ConnectionError}: how a failed read or write on a
@@ -102,7 +103,7 @@ export function toConnectionError(
   const code = typeof own === "string" && CODES.has(own)
     ? own as ConnectionErrorCode
     : fallback;
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = messageOf(error);
   return new ConnectionError(`Cannot ${action}: ${code}: ${reason}`, code, {
     cause: error,
   });

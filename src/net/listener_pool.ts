@@ -40,6 +40,7 @@ import {
   argumentError,
   assertInteger,
   assertMs,
+  messageOf,
   notAFunction,
   notAString,
   optionsObject,
@@ -243,7 +244,7 @@ export class ListenerPool implements AsyncDisposable {
     } catch (error) {
       throw new TypeError(
         `Cannot ${what} as its listener options must be structured-cloneable: ${
-          error instanceof Error ? error.message : String(error)
+          messageOf(error)
         }`,
       );
     }
@@ -624,7 +625,7 @@ export class ListenerPool implements AsyncDisposable {
 
   #lost(member: Member, cause: unknown): void {
     if (member.gone) return;
-    const message = cause instanceof Error ? cause.message : String(cause);
+    const message = messageOf(cause);
     const crash = new WorkerCrashedError(
       `Worker '${this.#name} #${
         member.slot + 1

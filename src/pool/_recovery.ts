@@ -9,6 +9,7 @@ import type { Job } from "./_job.ts";
 import type { Ledger } from "./_ledger.ts";
 import type { Scheduler } from "./_scheduler.ts";
 import type { Death, PoolWorker } from "./_worker.ts";
+import { messageOf } from "../_util/validate.ts";
 
 const BARREN_DEATHS_LIMIT = 3;
 
@@ -109,7 +110,7 @@ export class Recovery {
     const { module, name } = this.#context;
     return new Error(
       `Cannot run task '${task}' as the task module '${module}' of thread pool '${name}' failed to load: ${
-        cause instanceof Error ? cause.message : String(cause)
+        messageOf(cause)
       }`,
       { cause },
     );

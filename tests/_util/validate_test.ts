@@ -1,7 +1,11 @@
 // Copyright 2026 the iox authors. MIT license.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { assertInteger, assertMs } from "../../src/_util/validate.ts";
+import {
+  assertInteger,
+  assertMs,
+  messageOf,
+} from "../../src/_util/validate.ts";
 
 describe("assertInteger", () => {
   test("takes integers in range, and Infinity when asked", () => {
@@ -68,5 +72,15 @@ describe("assertMs", () => {
       message:
         `Cannot wait as 'ms' must be a non-negative number of milliseconds: current value is "5"`,
     });
+  });
+});
+
+describe("messageOf", () => {
+  test("an Error's message, anything else as a string", () => {
+    assert.equal(messageOf(new RangeError("out of range")), "out of range");
+    assert.equal(messageOf(new DOMException("gone", "AbortError")), "gone");
+    assert.equal(messageOf("plain"), "plain");
+    assert.equal(messageOf(42), "42");
+    assert.equal(messageOf(undefined), "undefined");
   });
 });
