@@ -109,6 +109,11 @@ export class Scheduler {
   #setupFailures = 0;
   #respawnAt = 0;
   #respawnTimer: LongTimeout | undefined = undefined;
+  // One timer for every idle worker, armed for the one idle longest: a
+  // worker that goes idle and is taken again, as one task at a time does,
+  // arms and clears no timer (under Deno that pair cost a round trip about
+  // as much as the task itself).
+  #idleTimer: LongTimeout | undefined = undefined;
   // Set on close, or when the module failed to load: no new worker.
   #stopping = false;
   #blocked = false;
@@ -190,6 +195,10 @@ export class Scheduler {
     if (worker.idle) {
       this.#idle.splice(this.#idle.indexOf(worker), 1);
       worker.idle = false;
+      if (this.#idle.length === 0) {
+        this.#idleTimer?.clear();
+        this.#idleTimer = undefined;
+      }
     }
     this.#host.retired(worker, reason);
     return jobs;
@@ -217,6 +226,8 @@ export class Scheduler {
    */
   stop(block: boolean): void {
     this.#stopping = true;
+    this.#idleTimer?.clear();
+    this.#idleTimer = undefined;
     if (!block) return;
     this.#blocked = true;
     this.#respawnTimer?.clear();
@@ -290,8 +301,6 @@ export class Scheduler {
     const worker = this.#idle.pop();
     if (worker !== undefined) {
       worker.idle = false;
-      worker.idleTimer?.clear();
-      worker.idleTimer = undefined;
       return worker;
     }
     if (this.workers.size >= this.#limits.maxThreads || !this.#maySpawn()) {
@@ -381,18 +390,41 @@ export class Scheduler {
 
   #makeIdle(worker: PoolWorker): void {
     worker.idle = true;
+    worker.idleSince = performance.now();
     this.#idle.push(worker);
-    const { idleTimeoutMs, minThreads } = this.#limits;
-    if (
-      idleTimeoutMs !== Infinity && !this.#stopping &&
-      this.workers.size > minThreads
-    ) {
-      worker.idleTimer = new LongTimeout(() => {
-        worker.idleTimer = undefined;
-        if (this.workers.size > minThreads) this.retire(worker);
-      }, idleTimeoutMs);
-    }
+    this.#armIdleTimer();
   }
+
+  // The idle list is a stack (the worker idle the shortest is taken first,
+  // its thread the likeliest to be awake): its bottom has been idle longest.
+  #armIdleTimer(): void {
+    const { idleTimeoutMs, minThreads } = this.#limits;
+    const oldest = this.#idle[0];
+    if (
+      this.#idleTimer !== undefined || oldest === undefined ||
+      idleTimeoutMs === Infinity || this.#stopping ||
+      this.workers.size <= minThreads
+    ) return;
+    this.#idleTimer = new LongTimeout(
+      this.#retireIdle,
+      oldest.idleSince + idleTimeoutMs - performance.now(),
+    );
+  }
+
+  // Retires the workers idle for idleTimeoutMs, the longest idle first,
+  // down to minThreads; then waits for the next one.
+  #retireIdle = (): void => {
+    this.#idleTimer = undefined;
+    const { idleTimeoutMs, minThreads } = this.#limits;
+    const now = performance.now();
+    for (
+      let oldest = this.#idle[0];
+      oldest !== undefined && this.workers.size > minThreads &&
+      oldest.idleSince + idleTimeoutMs <= now;
+      oldest = this.#idle[0]
+    ) this.retire(oldest);
+    this.#armIdleTimer();
+  };
 
   #checkDrain(): void {
     if (!this.#backlog || this.queue.size > 0) return;

@@ -46,7 +46,6 @@ import {
 } from "./_protocol.ts";
 import { messageTag } from "../_util/worker_link.ts";
 import { spawnWorker } from "../_runtime/worker.ts";
-import type { LongTimeout } from "../_util/long_timeout.ts";
 
 const WORKER_URL = new URL("./_worker_main.ts", import.meta.url);
 
@@ -99,7 +98,8 @@ export class PoolWorker {
   retired = false;
   /** On the pool's idle list. */
   idle = false;
-  idleTimer: LongTimeout | undefined = undefined;
+  /** When it last went on the idle list, on performance.now()'s clock. */
+  idleSince = 0;
 
   /**
    * Starts the thread and sends it the init message.
@@ -267,8 +267,6 @@ export class PoolWorker {
   retire(): Job[] {
     this.retired = true;
     this.#worker.terminate();
-    this.idleTimer?.clear();
-    this.idleTimer = undefined;
     const held: Job[] = [];
     for (let i = 1; i <= RING_SIZE && this.outstanding > 0; i++) {
       const job = this.#jobs[slotOf(this.#nextSeq - i)];

@@ -691,6 +691,27 @@ describe("ThreadPool limits and lifecycle", () => {
     assert.notEqual(await p.run("workerId"), first);
   });
 
+  test("a worker kept busy outlives one left idle: the longest idle goes first", async () => {
+    await using p = pool({ threads: 2, idleTimeoutMs: 60 });
+    await Promise.all([p.run("spin", [20]), p.run("spin", [20])]);
+    assert.equal(p.stats.threads, 2);
+    const { promise: exited, resolve } = Promise.withResolvers<void>();
+    p.addEventListener("workerexit", () => resolve(), { once: true });
+    let gone = false;
+    void exited.then(() => gone = true);
+    // One task at a time takes the worker that went idle last, over and
+    // over, for longer than the timeout; the other stays idle and leaves.
+    const served = new Set<number>();
+    const giveUp = performance.now() + 5000;
+    while (!gone && performance.now() < giveUp) {
+      served.add(await p.run("workerId"));
+    }
+    assert.ok(gone, "the idle worker never left");
+    assert.equal(served.size, 1, "every task ran on the same worker");
+    assert.equal(p.stats.threads, 1);
+    assert.ok(served.has(await p.run("workerId")), "the busy one stayed");
+  });
+
   test("closes with no task and no worker", async () => {
     const p = pool();
     await p.close();
