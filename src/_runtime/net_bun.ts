@@ -364,7 +364,7 @@ class BunListener implements RawListener {
     if (transport === null) return;
     transport.onClose(error);
     // A client gone before its TLS handshake completed.
-    if (this.#queue.endHandshake(transport)) {
+    if (this.#tls && this.#queue.endHandshake(transport)) {
       this.#queue.fail(
         toConnectionError(
           error ?? new Error("closed before the handshake completed"),
