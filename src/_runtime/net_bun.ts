@@ -26,7 +26,6 @@ interface BunSocket {
   setNoDelay(noDelay?: boolean): boolean;
   setKeepAlive(enable?: boolean, initialDelay?: number): boolean;
   readonly localAddress?: string;
-  readonly localPort?: number;
   readonly remoteAddress?: string;
   readonly remotePort?: number;
   readonly alpnProtocol?: string | false | null;
@@ -292,7 +291,8 @@ class BunListener implements RawListener {
   // handshakes under way (Bun accepts on its own: every socket is pushed).
   #queue: AcceptQueue<BunTransport>;
   // Bound to one IP address, every connection's local address is that one,
-  // and asking the socket for it costs a system call per connection.
+  // and asking the socket for it costs a system call per connection. The
+  // local port is always the listener's: an accepted socket shares it.
   #fixedLocal: boolean;
   #tls: boolean;
 
@@ -346,7 +346,7 @@ class BunListener implements RawListener {
       unix ? addr : {
         transport: "tcp",
         hostname: this.#fixedLocal ? addr.hostname : socket.localAddress ?? "",
-        port: this.#fixedLocal ? addr.port : socket.localPort ?? 0,
+        port: addr.port,
       },
       unix ? UNNAMED : {
         transport: "tcp",
