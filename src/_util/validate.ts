@@ -19,11 +19,7 @@ export function optionsObject<T extends object>(
 ): T {
   if (options === undefined || options === null) return {} as T;
   if (typeof options !== "object") {
-    throw new TypeError(
-      `Cannot ${action} as 'options' must be an object: current value is ${
-        formatValue(options)
-      }`,
-    );
+    throw argumentError(`Cannot ${action} as 'options'`, "an object", options);
   }
   return options;
 }
@@ -52,6 +48,12 @@ function render(value: unknown): string {
     return `function ${value.name || "(anonymous)"}`;
   }
   if (typeof value === "object" && value !== null) {
+    // A plain object or an array as JSON; anything else by its kind, which
+    // JSON would hide ("{}" for a Map, an ArrayBuffer, a class instance).
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null && !Array.isArray(value)) {
+      return Object.prototype.toString.call(value);
+    }
     try {
       return JSON.stringify(value) ?? Object.prototype.toString.call(value);
     } catch {

@@ -12,6 +12,7 @@ import {
 } from "./_streams.ts";
 import { type IdleMember, watchIdle } from "./_idle.ts";
 import { cannotWrite } from "./connection_error.ts";
+import { argumentError } from "../_util/validate.ts";
 import type { ConnectionTransport } from "./transport.ts";
 
 // The same bit values as GLib's GIOCondition; watch.ts exports them.
@@ -145,8 +146,10 @@ export class Channel {
       write: (chunk) => {
         this.#writeUse ||= USED;
         if (!(chunk instanceof Uint8Array)) {
-          throw new TypeError(
-            `Cannot write to the connection as a chunk must be a Uint8Array: current value is ${typeof chunk}`,
+          throw argumentError(
+            "Cannot write to the connection as a chunk",
+            "a Uint8Array",
+            chunk,
           );
         }
         // The sink's promise is void: the count is for write().

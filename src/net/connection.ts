@@ -233,8 +233,10 @@ export class Connection implements AsyncDisposable {
   read(buffer: Uint8Array): Promise<number | null> {
     if (!(buffer instanceof Uint8Array)) {
       return Promise.reject(
-        new TypeError(
-          `Cannot read from the connection as 'buffer' must be a Uint8Array: current value is ${typeof buffer}`,
+        argumentError(
+          "Cannot read from the connection as 'buffer'",
+          "a Uint8Array",
+          buffer,
         ),
       );
     }
@@ -277,8 +279,10 @@ export class Connection implements AsyncDisposable {
   write(data: Uint8Array): Promise<number> {
     if (!(data instanceof Uint8Array)) {
       return Promise.reject(
-        new TypeError(
-          `Cannot write to the connection as 'data' must be a Uint8Array: current value is ${typeof data}`,
+        argumentError(
+          "Cannot write to the connection as 'data'",
+          "a Uint8Array",
+          data,
         ),
       );
     }

@@ -41,6 +41,8 @@ import { ERR, HUP, IN, type Observation, OUT } from "./_channel.ts";
 import { internals } from "./_internals.ts";
 import { nextTurn } from "../_runtime/event_loop.ts";
 import {
+  argumentError,
+  formatValue,
   notAFunction,
   notAnAbortSignal,
   optionsObject,
@@ -276,21 +278,19 @@ export function watch(
   options?: WatchOptions,
 ): IOWatch {
   if (!(conn instanceof Connection)) {
-    throw new TypeError(
-      `Cannot watch as 'conn' must be a Connection: current value is ${typeof conn}`,
-    );
+    throw argumentError("Cannot watch as 'conn'", "a Connection", conn);
   }
   if (
     !Number.isInteger(condition) || condition <= 0 || (condition & ~ALL) !== 0
   ) {
     throw new RangeError(
-      `Cannot watch as 'condition' must combine IOCondition.IN, OUT, ERR and HUP: current value is ${condition}`,
+      `Cannot watch as 'condition' must combine IOCondition.IN, OUT, ERR and HUP: current value is ${
+        formatValue(condition)
+      }`,
     );
   }
   if (typeof callback !== "function") {
-    throw new TypeError(
-      `Cannot watch as 'callback' must be a function: current value is ${typeof callback}`,
-    );
+    throw notAFunction("Cannot watch as 'callback'", callback);
   }
   const { signal, onError } = optionsObject(options, "watch");
   if (signal !== undefined && !(signal instanceof AbortSignal)) {

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import {
   assertInteger,
   assertMs,
+  formatValue,
   messageOf,
 } from "../../src/_util/validate.ts";
 
@@ -82,5 +83,38 @@ describe("messageOf", () => {
     assert.equal(messageOf("plain"), "plain");
     assert.equal(messageOf(42), "42");
     assert.equal(messageOf(undefined), "undefined");
+  });
+});
+
+describe("formatValue", () => {
+  test("primitives as written, strings quoted", () => {
+    assert.equal(formatValue("x"), '"x"');
+    assert.equal(formatValue(42), "42");
+    assert.equal(formatValue(10n), "10n");
+    assert.equal(formatValue(undefined), "undefined");
+    assert.equal(formatValue(null), "null");
+    assert.equal(formatValue(function named() {}), "function named");
+    assert.equal(formatValue(() => {}), "function (anonymous)");
+  });
+
+  test("plain objects and arrays as JSON; anything else by its kind", () => {
+    assert.equal(formatValue({ a: 1 }), '{"a":1}');
+    assert.equal(formatValue([1, "b"]), '[1,"b"]');
+    assert.equal(
+      formatValue(Object.assign(Object.create(null), { a: 1 })),
+      '{"a":1}',
+    );
+    assert.equal(formatValue(new Map([[1, 2]])), "[object Map]");
+    assert.equal(formatValue(new ArrayBuffer(4)), "[object ArrayBuffer]");
+    assert.equal(formatValue(new (class Thing {})()), "[object Object]");
+    const cycle: { self?: unknown } = {};
+    cycle.self = cycle;
+    assert.equal(formatValue(cycle), "[object Object]");
+  });
+
+  test("cuts a long rendering short", () => {
+    const shown = formatValue("x".repeat(500));
+    assert.ok(shown.length < 500);
+    assert.ok(shown.endsWith("..."));
   });
 });

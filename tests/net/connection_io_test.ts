@@ -123,13 +123,21 @@ describe("Connection.read and write", () => {
     await assert.rejects(conn.read("x" as unknown as Uint8Array), {
       name: "TypeError",
       message:
-        "Cannot read from the connection as 'buffer' must be a Uint8Array: current value is string",
+        "Cannot read from the connection as 'buffer' must be a Uint8Array: current value is \"x\"",
     });
     await assert.rejects(conn.write([1] as unknown as Uint8Array), {
       name: "TypeError",
       message:
-        "Cannot write to the connection as 'data' must be a Uint8Array: current value is object",
+        "Cannot write to the connection as 'data' must be a Uint8Array: current value is [1]",
     });
+    await assert.rejects(
+      conn.read(new ArrayBuffer(4) as unknown as Uint8Array),
+      {
+        name: "TypeError",
+        message:
+          "Cannot read from the connection as 'buffer' must be a Uint8Array: current value is [object ArrayBuffer]",
+      },
+    );
     assert.throws(() => conn.setNoDelay("yes" as unknown as boolean), {
       name: "TypeError",
       message:

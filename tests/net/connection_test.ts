@@ -110,7 +110,7 @@ describe("Connection", () => {
     await assert.rejects(
       // deno-lint-ignore no-explicit-any
       writer.write("text" as any),
-      /^TypeError: Cannot write to the connection as a chunk must be a Uint8Array: current value is string$/,
+      /^TypeError: Cannot write to the connection as a chunk must be a Uint8Array: current value is "text"$/,
     );
   });
 
@@ -371,7 +371,7 @@ describe("watch", () => {
     const bad = (...args: any[]) => () => (watch as any)(...args);
     assert.throws(
       bad({}, IN, () => {}),
-      /^TypeError: Cannot watch as 'conn' must be a Connection/,
+      /^TypeError: Cannot watch as 'conn' must be a Connection: current value is \{\}$/,
     );
     for (const condition of [0, 2, 32, 1.5, -1]) {
       assert.throws(
