@@ -37,7 +37,7 @@ export const PAYLOAD = 100;
 export const BUFFER_SIZE = 4096;
 const payload = new Uint8Array(PAYLOAD).fill(0x70);
 
-function roundTrip(port: number): Promise<void> {
+function roundTrip(port: number, message: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     const socket: Socket = connect(port, "127.0.0.1");
     let echoed = 0;
@@ -47,14 +47,24 @@ function roundTrip(port: number): Promise<void> {
       if (echoed === PAYLOAD) resolve();
       else reject(new Error(`echo lost: ${echoed} of ${PAYLOAD} bytes`));
     });
-    socket.end(payload);
+    socket.end(message);
   });
 }
 
-/** One load on the server at `port`. */
-export async function load(port: number): Promise<void> {
+/**
+ * One load on the server at `port`; with `header`, each client sends it in
+ * the same write as its payload (as a load balancer sends a PROXY protocol
+ * header), and still reads back just the payload.
+ */
+export async function load(port: number, header?: Uint8Array): Promise<void> {
+  let message = payload;
+  if (header !== undefined) {
+    message = new Uint8Array(header.length + PAYLOAD);
+    message.set(header);
+    message.set(payload, header.length);
+  }
   const trips: Promise<void>[] = [];
-  for (let i = 0; i < CLIENTS; i++) trips.push(roundTrip(port));
+  for (let i = 0; i < CLIENTS; i++) trips.push(roundTrip(port, message));
   await Promise.all(trips);
 }
 

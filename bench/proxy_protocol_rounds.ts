@@ -11,19 +11,16 @@
 // sends its header and PAYLOAD bytes, ends its side and reads the echo to
 // the end. Printed: each server's median time per connection and its ratio
 // to the plain server (above 1: faster), with the interquartile range.
-import { connect } from "node:net";
 import process from "node:process";
 import { NetListener } from "../src/listener.ts";
 import { V2_SIGNATURE } from "../tests/_proxy.ts";
+import { CLIENTS, load, PAYLOAD } from "./_echo.ts";
 import { countArg, quantile } from "./_stats.ts";
 
-const CLIENTS = 16;
-const PAYLOAD = 100;
 const LOADS = 80;
 const WARMUP = 30;
 const rounds = countArg(0, "rounds", 16);
 
-const payload = new Uint8Array(PAYLOAD).fill(0x70);
 const v1 = new TextEncoder().encode(
   "PROXY TCP4 203.0.113.7 192.0.2.1 51000 443\r\n",
 );
@@ -47,53 +44,26 @@ const v2 = Uint8Array.from([
   0xbb,
 ]);
 
-function join(header: Uint8Array): Uint8Array {
-  const bytes = new Uint8Array(header.length + payload.length);
-  bytes.set(header);
-  bytes.set(payload, header.length);
-  return bytes;
-}
-
-function roundTrip(port: number, message: Uint8Array): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
-    let echoed = 0;
-    socket.on("data", (chunk: Uint8Array) => echoed += chunk.length);
-    socket.on("error", reject);
-    socket.on("close", () => {
-      if (echoed === PAYLOAD) resolve();
-      else reject(new Error(`echo lost: ${echoed} of ${PAYLOAD} bytes`));
-    });
-    socket.end(message);
-  });
-}
-
-async function load(port: number, message: Uint8Array): Promise<void> {
-  const trips: Promise<void>[] = [];
-  for (let i = 0; i < CLIENTS; i++) trips.push(roundTrip(port, message));
-  await Promise.all(trips);
-}
-
 async function server(
   name: string,
   proxyProtocol: boolean,
-  message: Uint8Array,
+  header?: Uint8Array,
 ) {
   const listener = new NetListener({ name, proxyProtocol });
   const [addr] = await listener.open("127.0.0.1:0");
   if (addr?.transport !== "tcp") throw new Error("no TCP address");
   listener.setClientHandler((conn) => conn.readable.pipeTo(conn.writable));
-  return { name, listener, port: addr.port, message };
+  return { name, listener, port: addr.port, header };
 }
 
 const servers = [
-  await server("NetListener", false, payload),
-  await server("proxyProtocol, v1 header", true, join(v1)),
-  await server("proxyProtocol, v2 header", true, join(v2)),
+  await server("NetListener", false),
+  await server("proxyProtocol, v1 header", true, v1),
+  await server("proxyProtocol, v2 header", true, v2),
 ];
 const totals: number[][] = servers.map(() => []);
 for (const s of servers) {
-  for (let i = 0; i < WARMUP; i++) await load(s.port, s.message);
+  for (let i = 0; i < WARMUP; i++) await load(s.port, s.header);
 }
 for (let round = 0; round < rounds; round++) {
   const order = servers.map((_, index) => index);
@@ -101,7 +71,7 @@ for (let round = 0; round < rounds; round++) {
   for (const index of order) {
     const s = servers[index]!;
     const start = performance.now();
-    for (let i = 0; i < LOADS; i++) await load(s.port, s.message);
+    for (let i = 0; i < LOADS; i++) await load(s.port, s.header);
     totals[index]!.push(performance.now() - start);
   }
 }
