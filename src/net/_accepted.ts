@@ -67,8 +67,7 @@ export class AcceptedSet {
     const conn = internals.accept(
       transport,
       options,
-      start?.remoteAddr ?? null,
-      start?.rest ?? null,
+      start,
       () => this.#release(conn),
     );
     this.#open.add(conn);

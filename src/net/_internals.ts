@@ -12,7 +12,8 @@
 //   with SO_REUSEPORT, so that every worker listens on the same port; it is
 //   only safe once the runtime allows it (see ../_runtime/reuse_port.ts).
 import type { Connection, ConnectionOptions } from "./connection.ts";
-import type { Addr, ConnectionTransport } from "./transport.ts";
+import type { ConnectionTransport } from "./transport.ts";
+import type { ProxiedStart } from "./_proxy_protocol.ts";
 import type { Channel } from "./_channel.ts";
 import type { NetListener } from "./listener.ts";
 
@@ -22,15 +23,15 @@ export interface ConnectionInternals {
   channel(conn: Connection): Channel;
   /**
    * A connection a listener accepted, as `new Connection(transport,
-   * options)` with these differences: `remoteAddr`, if not null, replaces
-   * the transport's; `rest`, if not null, are the first bytes read; and
-   * `onClose`, if not null, runs once, after the transport was closed.
+   * options)` with these differences: with `start` (what a PROXY protocol
+   * header gave), its `remoteAddr`, if not null, replaces the transport's
+   * and its `rest`, if not null, are the first bytes read; `onClose`, if
+   * not null, runs once, after the transport was closed.
    */
   accept(
     transport: ConnectionTransport,
     options: ConnectionOptions,
-    remoteAddr: Addr | null,
-    rest: Uint8Array | null,
+    start: ProxiedStart | undefined,
     onClose: (() => void) | null,
   ): Connection;
 }

@@ -140,13 +140,13 @@ export interface ConnectionOptions {
 export class Connection implements AsyncDisposable {
   static {
     internals.channel = (conn) => conn.#channel;
-    internals.accept = (transport, options, remoteAddr, rest, onClose) => {
+    internals.accept = (transport, options, start, onClose) => {
       const conn = new Connection(transport, options);
       // Still inside the class: remoteAddr is read-only to everyone else.
-      if (remoteAddr !== null) {
-        (conn as { remoteAddr: Addr }).remoteAddr = remoteAddr;
+      if (start?.remoteAddr) {
+        (conn as { remoteAddr: Addr }).remoteAddr = start.remoteAddr;
       }
-      conn.#channel.accepted(rest, onClose);
+      conn.#channel.accepted(start?.rest ?? null, onClose);
       return conn;
     };
   }

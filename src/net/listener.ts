@@ -574,14 +574,8 @@ export class NetListener implements AsyncDisposable, AsyncIterable<Connection> {
     try {
       const start = this.#proxyProtocol
         ? await readProxyHeader(transport, PROXY_HEADER_TIMEOUT_MS)
-        : null;
-      conn = internals.accept(
-        transport,
-        this.#connectionOptions,
-        start?.remoteAddr ?? null,
-        start?.rest ?? null,
-        null,
-      );
+        : undefined;
+      conn = internals.accept(transport, this.#connectionOptions, start, null);
       await this.#onReject!(conn);
     } catch (error) {
       if (conn !== undefined) this.#handOff.errors++;
