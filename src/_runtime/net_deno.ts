@@ -35,6 +35,17 @@ function toAddr(addr: Deno.Addr): Addr {
   return { transport: "unix", path: ("path" in addr && addr.path) || "" };
 }
 
+// Closes a socket or listener that the runtime (or, for an added listener,
+// its previous owner) may have closed already: then nothing is left to
+// release, and Deno's BadResource says only that.
+function release(resource: { close(): void }): void {
+  try {
+    resource.close();
+  } catch {
+    // Already closed.
+  }
+}
+
 // The most a first write may carry and still leave as one segment on any
 // path: the smallest MSS a TCP peer may assume (RFC 9293).
 const FIRST_SEGMENT = 536;
@@ -157,11 +168,7 @@ class DenoTransport implements ConnectionTransport {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.#conn.close();
-    } catch {
-      // Already closed by the runtime: nothing left to release.
-    }
+    release(this.#conn);
   }
 }
 
@@ -189,12 +196,8 @@ class DenoListener implements RawListener {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      // Deno removes a Unix socket's file when its listener closes.
-      this.#listener.close();
-    } catch {
-      // Closed by its previous owner: nothing left to release.
-    }
+    // Deno removes a Unix socket's file when its listener closes.
+    release(this.#listener);
   }
 }
 
@@ -225,11 +228,7 @@ class DenoTlsListener implements RawListener {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.#listener.close();
-    } catch {
-      // Already closed: nothing left to release.
-    }
+    release(this.#listener);
     this.#queue.close();
   }
 
