@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import process from "node:process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Addr } from "../src/listener.ts";
+import type { Addr, Connection } from "../src/listener.ts";
 
 /** Connects a node:net client to `addr`. */
 export function connectTo(addr: Addr | undefined): Socket {
@@ -15,6 +15,25 @@ export function connectTo(addr: Addr | undefined): Socket {
   return addr.transport === "unix"
     ? connect(addr.path)
     : connect(addr.port, addr.hostname);
+}
+
+/** `addr` as `host:port` (no brackets) or `unix:path`. */
+export function label(addr: Addr): string {
+  return addr.transport === "unix"
+    ? `unix:${addr.path}`
+    : `${addr.hostname}:${addr.port}`;
+}
+
+/**
+ * A client handler that writes who the peer is (its `remoteAddr`, as
+ * {@linkcode label} shows it) on a line, then echoes through the standard
+ * pipe.
+ */
+export async function whoAndEcho(conn: Connection): Promise<void> {
+  const writer = conn.writable.getWriter();
+  await writer.write(new TextEncoder().encode(`${label(conn.remoteAddr)}\n`));
+  writer.releaseLock();
+  await conn.readable.pipeTo(conn.writable);
 }
 
 /** What a client got back: the bytes, and the error if the socket failed. */

@@ -5,26 +5,12 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
-import { type Addr, type Connection, NetListener } from "../../src/listener.ts";
+import { NetListener } from "../../src/listener.ts";
 import { startHaproxy } from "../_haproxy.ts";
-import { closed, ipv6Loopback } from "../_net.ts";
+import { closed, ipv6Loopback, whoAndEcho } from "../_net.ts";
 
 const ipv6 = await ipv6Loopback();
 const text = (s: string) => new TextEncoder().encode(s);
-
-function label(addr: Addr): string {
-  return addr.transport === "unix"
-    ? `unix:${addr.path}`
-    : `${addr.hostname}:${addr.port}`;
-}
-
-/** Writes who the peer is, then echoes. */
-async function whoAndEcho(conn: Connection): Promise<void> {
-  const writer = conn.writable.getWriter();
-  await writer.write(text(`${label(conn.remoteAddr)}\n`));
-  writer.releaseLock();
-  await conn.readable.pipeTo(conn.writable);
-}
 
 /** Connects through HAProxy, sends `payload`, ends; resolves with the reply. */
 async function through(

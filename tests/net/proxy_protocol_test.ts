@@ -20,6 +20,7 @@ import {
   exchange,
   ipv6Loopback,
   socketDir,
+  whoAndEcho,
 } from "../_net.ts";
 import {
   concat,
@@ -33,20 +34,6 @@ import {
 
 const ipv6 = await ipv6Loopback();
 const text = (s: string) => new TextEncoder().encode(s);
-
-function label(addr: Addr): string {
-  return addr.transport === "unix"
-    ? `unix:${addr.path}`
-    : `${addr.hostname}:${addr.port}`;
-}
-
-/** Writes who the peer is, then echoes through the standard pipe. */
-async function whoAndEcho(conn: Connection): Promise<void> {
-  const writer = conn.writable.getWriter();
-  await writer.write(text(`${label(conn.remoteAddr)}\n`));
-  writer.releaseLock();
-  await conn.readable.pipeTo(conn.writable);
-}
 
 /** A listener with proxyProtocol on 127.0.0.1, its errors collected. */
 async function proxied(
